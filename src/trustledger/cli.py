@@ -1,0 +1,307 @@
+"""trustledger: a thin command line over the services; --json for machines, tables for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import open as progress_open
+from rich.table import Table
+
+from trustledger.domain.identifiers import IdentifierError
+from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
+from trustledger.services import ingest, rulebooks, standing
+from trustledger.services.ledger import Conflict, Ledger, NotFound
+from trustledger.services.sources import add_source
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+rulebook_app = typer.Typer(help="Validate and inspect rulebooks.", no_args_is_help=True)
+sources_app = typer.Typer(help="Authorized sources.", no_args_is_help=True)
+app.add_typer(rulebook_app, name="rulebook")
+app.add_typer(sources_app, name="sources")
+
+out = Console()
+err = Console(stderr=True)
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TRUSTLEDGER_DATABASE_URL",
+        help="Database URL (default sqlite:///trustledger.db).",
+        show_envvar=True,
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
+        ) from None
+
+
+AsOf = Annotated[
+    date | None,
+    typer.Option(
+        "--as-of", parser=_as_of, metavar="DATE", help="Evaluate on this day (default today)."
+    ),
+]
+
+
+@contextmanager
+def opened(db: str | None) -> Iterator[Ledger]:
+    """Open the ledger and turn the services' refusals into one-line errors with exit code 1."""
+    ledger = Ledger.open(db)
+    try:
+        yield ledger
+    except (NotFound, Conflict, IdentifierError, RulebookInvalid) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    else:
+        human()
+
+
+@app.command()
+def init(
+    rulebook: Annotated[
+        Path | None, typer.Option("--rulebook", exists=True, dir_okay=False)
+    ] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Create or migrate the schema and make a rulebook the active version."""
+    with opened(db) as ledger:
+        installed = rulebooks.init(ledger, rulebook.read_text() if rulebook else None)
+    data = {"rulebook": installed.rulebook, "version": installed.version, "added": installed.added}
+    emit(
+        data,
+        as_json,
+        lambda: out.print(
+            f"ledger ready; active rulebook {installed.rulebook} {installed.version}"
+            + (" (newly stored)" if installed.added else "")
+        ),
+    )
+
+
+@rulebook_app.command("validate")
+def rulebook_validate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Check a rulebook; print every error with its YAML path and exit 1 if there is any."""
+    try:
+        book = parse_rulebook(file.read_text())
+    except RulebookInvalid as exc:
+        errors = [{"path": e.path, "line": e.line, "message": e.message} for e in exc.errors]
+        if as_json:
+            emit({"valid": False, "errors": errors}, True, lambda: None)
+        else:
+            for e in exc.errors:
+                err.print(f"{file}:{e}", highlight=False, markup=False)
+            err.print(f"[red]{len(errors)} error(s)[/red]")
+        raise typer.Exit(1) from None
+    emit(
+        {"valid": True, "rulebook": book.rulebook, "version": book.version},
+        as_json,
+        lambda: out.print(
+            f"{file}: valid ({book.rulebook} {book.version}: {len(book.record_types)} record "
+            f"types, {len(book.lists)} lists, {len(book.measures)} measures)"
+        ),
+    )
+
+
+@sources_app.command("add")
+def sources_add(
+    code: str,
+    kind: Annotated[
+        str, typer.Option("--kind", help="Source kind named by the rulebook's reporters.")
+    ],
+    name: Annotated[str, typer.Option("--name")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Register an authorized source."""
+    with opened(db) as ledger:
+        source = add_source(ledger, code, kind, name)
+    data = {"code": source.code, "kind": source.kind, "name": source.name}
+    emit(data, as_json, lambda: out.print(f"source {source.code} ({source.kind}) registered"))
+
+
+@sources_app.command("list")
+def sources_list(db: Db = None, as_json: Json = False) -> None:
+    """List the registered sources."""
+    with opened(db) as ledger, ledger.uow() as uow:
+        found = uow.sources.all()
+    data = [{"code": s.code, "kind": s.kind, "name": s.name} for s in found]
+
+    def human() -> None:
+        table = Table("code", "kind", "name")
+        for s in found:
+            table.add_row(s.code, s.kind, s.name)
+        out.print(table)
+
+    emit(data, as_json, human)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines or CSV.")],
+    source: Annotated[str, typer.Option("--source", help="The reporting source's code.")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Import records from a source's file; valid lines are stored, rejected ones reported."""
+    read = ingest.reader_for(file.name)
+    with (
+        opened(db) as ledger,
+        progress_open(
+            file,
+            "r",
+            encoding="utf-8",
+            newline="",
+            description=f"importing {file.name}",
+            console=err,
+            transient=as_json,
+        ) as stream,
+    ):
+        report = ingest.import_rows(ledger, source, read(stream))
+
+    def human() -> None:
+        out.print(
+            f"{report.inserted} inserted, {report.duplicates} duplicates, "
+            f"{len(report.rejected)} rejected"
+        )
+        for r in report.rejected[:50]:
+            out.print(f"  line {r['line']}: {r['reason']}", highlight=False, markup=False)
+        if len(report.rejected) > 50:
+            out.print(f"  ... and {len(report.rejected) - 50} more (use --json for all)")
+
+    emit(report.as_json(), as_json, human)
+
+
+def _print_score(data: dict[str, Any], as_of: date | None) -> None:
+    when = as_of.isoformat() if as_of else "today"
+    if data["score"] is None:
+        out.print(f"{data['subject']}: no score or tier on {when} (no consent to scoring)")
+    else:
+        out.print(
+            f"{data['subject']}: score [bold]{data['score']}[/bold], tier "
+            f"[bold]{data['tier']}[/bold] on {when}"
+        )
+        table = Table("reference", "type", "points", "counts until", title="contributions")
+        for c in data["contributions"]:
+            table.add_row(c["reference"], c["type"], f"{c['points']:+d}", c["counts_until"])
+        if data["contributions"]:
+            out.print(table)
+    out.print("lists: " + (", ".join(data["lists"]) or "none"))
+    for m in data["measures"]:
+        out.print(f"  measure {m['code']}: {m['action']} -> {m['effect']}")
+
+
+@app.command()
+def score(
+    subject: Annotated[str, typer.Argument(help="scheme:value, e.g. cn-rid:11010519491231002X")],
+    as_of: AsOf = None,
+    rulebook_version: Annotated[str | None, typer.Option("--rulebook-version")] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """A subject's score, tier, contributions, lists and measures, every point explained."""
+    with opened(db) as ledger:
+        data = standing.score(ledger, subject, as_of, rulebook_version)
+    emit(data, as_json, lambda: _print_score(data, as_of))
+
+
+@app.command()
+def check(
+    subject: str,
+    action: str,
+    as_of: AsOf = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Whether a restriction or incentive applies to SUBJECT for ACTION (e.g. travel.flight)."""
+    with opened(db) as ledger:
+        data = standing.check_action(ledger, subject, action, as_of)
+
+    def human() -> None:
+        out.print(f"{subject} {action}: [bold]{data['decision']}[/bold]")
+        for m in data["measures"]:
+            out.print(f"  {m['code']} ({m['effect']})")
+
+    emit(data, as_json, human)
+
+
+@app.command()
+def demo(
+    db: Db = None,
+    persons: Annotated[int, typer.Option(help="Synthetic persons.")] = 2_000,
+    organizations: Annotated[int, typer.Option(help="Synthetic organizations.")] = 200,
+    public_bodies: Annotated[int, typer.Option(help="Synthetic public bodies.")] = 20,
+    seed: int = 2026,
+) -> None:
+    """Build a fresh synthetic city in SQLite and show a few subjects' scores, explained."""
+    from trustledger.services import demo as demo_service
+
+    url = db or "sqlite:///trustledger-demo.db"
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    ) as progress:
+        city = demo_service.build(
+            url,
+            persons=persons,
+            organizations=organizations,
+            public_bodies=public_bodies,
+            seed=seed,
+            progress=progress,
+        )
+    out.print(
+        f"[bold]demo city[/bold] in {url}: {len(city.persons)} persons, "
+        f"{len(city.organizations)} organizations, {len(city.public_bodies)} public bodies, "
+        f"{city.record_count} records"
+    )
+    with opened(url) as ledger:
+        for label, subject in demo_service.showcase(city):
+            out.rule(label)
+            data = standing.score(ledger, subject)
+            _print_score(data, None)
+    example = next(iter(city.examples.values()), "cn-rid:11010519491231002X")
+    out.print(f"\ntry: trustledger score {example} --db {url}", soft_wrap=True)
+
+
+def main() -> None:
+    app()

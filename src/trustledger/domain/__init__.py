@@ -1,0 +1,1 @@
+"""The pure core: identifiers, rulebook, scoring. Imports nothing else of trustledger's."""

@@ -1,0 +1,371 @@
+"""The rulebook: the public, versioned YAML that turns records into points, tiers and lists.
+
+The model accepts exactly the keys DESIGN.md defines (unknown keys are errors, so a typo never
+passes silently) and `validate` adds the rules that keep the rulebook lawful: every record type
+has a legal basis and an end, no score alone restricts anyone, every reference resolves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+)
+
+from trustledger.domain.identifiers import SubjectKind
+from trustledger.domain.periods import Period
+
+
+def _period(value: Any) -> Period:
+    if isinstance(value, Period):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a period is written N followed by d, m or y (e.g. 2y)")
+    return Period.parse(value)
+
+
+PeriodField = Annotated[Period, BeforeValidator(_period), PlainSerializer(str, return_type=str)]
+Code = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9A-Z][a-zA-Z0-9_.\-]*$")]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Category(StrEnum):
+    JUDICIAL = "judicial"
+    TAX = "tax"
+    FINANCIAL = "financial"
+    ADMINISTRATIVE = "administrative"
+    REGULATORY = "regulatory"
+    COMMERCIAL = "commercial"
+    CIVIC = "civic"
+    GOVERNMENT = "government"
+
+
+class ListKind(StrEnum):
+    BLACK = "black"
+    RED = "red"
+    WATCH = "watch"
+
+
+class Effect(StrEnum):
+    DENY = "deny"
+    WAIVE_DEPOSIT = "waive_deposit"
+    PRIORITY = "priority"
+    DISCOUNT = "discount"
+    GREEN_CHANNEL = "green_channel"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScoreSpec(_Strict):
+    base: int
+    min: int
+    max: int
+    requires_consent: tuple[SubjectKind, ...] = ()
+
+
+class Tier(_Strict):
+    code: Code
+    min: int
+
+
+class Repair(_Strict):
+    after: PeriodField
+
+
+class RecordType(_Strict):
+    code: Code
+    label: Text
+    category: Category
+    subject_kinds: tuple[SubjectKind, ...] = Field(min_length=1)
+    reporters: tuple[Code, ...] = Field(min_length=1)
+    points: int
+    counts_for: PeriodField
+    legal_basis: Text
+    cap: int | None = Field(default=None, gt=0)
+    tier_cap: Code | None = None
+    repair: Repair | None = None
+
+    def end(self, decided_on: date, fulfilled_on: date | None = None) -> date:
+        """The first day a record of this type no longer counts (credit repair may bring it in)."""
+        end = self.counts_for.after(decided_on)
+        if fulfilled_on is not None and self.repair is not None:
+            end = min(end, max(fulfilled_on, self.repair.after.after(decided_on)))
+        return end
+
+
+class ListEntry(_Strict):
+    record_types: tuple[Code, ...] | None = None
+    tiers: tuple[Code, ...] | None = None
+
+
+class ListSpec(_Strict):
+    code: Code
+    kind: ListKind
+    public: bool
+    entry: ListEntry
+    review: Literal["none", "required"]
+    notice_days: int = Field(ge=0)
+    name: Text | None = None
+    description: Text | None = None
+
+
+class Measure(_Strict):
+    code: Code
+    list: Code | None = None
+    tier: Code | None = None
+    action: Code
+    effect: Effect
+    legal_basis: Text
+    name: Text | None = None
+
+
+@dataclass(frozen=True)
+class RulebookIndex:
+    """Look-up tables built once per rulebook so that scoring a subject is a few dict hits."""
+
+    types: dict[str, RecordType]
+    tier_rank: dict[str, int]
+    lists_by_type: dict[str, tuple[ListSpec, ...]]
+    tier_lists: tuple[ListSpec, ...]
+    measures_by_list: dict[str, tuple[Measure, ...]]
+    measures_by_tier: dict[str, tuple[Measure, ...]]
+    lists: dict[str, ListSpec] = field(default_factory=dict)
+
+
+class Rulebook(_Strict):
+    rulebook: Code
+    version: Text
+    zone: Text = "Asia/Shanghai"
+    score: ScoreSpec
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    record_types: tuple[RecordType, ...]
+    lists: tuple[ListSpec, ...]
+    measures: tuple[Measure, ...]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    @cached_property
+    def index(self) -> RulebookIndex:
+        lists_by_type: dict[str, list[ListSpec]] = {}
+        for spec in self.lists:
+            for code in spec.entry.record_types or ():
+                lists_by_type.setdefault(code, []).append(spec)
+        by_list: dict[str, list[Measure]] = {}
+        by_tier: dict[str, list[Measure]] = {}
+        for m in self.measures:
+            if m.list is not None:
+                by_list.setdefault(m.list, []).append(m)
+            if m.tier is not None:
+                by_tier.setdefault(m.tier, []).append(m)
+        return RulebookIndex(
+            types={t.code: t for t in self.record_types},
+            tier_rank={t.code: i for i, t in enumerate(self.tiers)},
+            lists_by_type={k: tuple(v) for k, v in lists_by_type.items()},
+            tier_lists=tuple(s for s in self.lists if s.entry.tiers),
+            measures_by_list={k: tuple(v) for k, v in by_list.items()},
+            measures_by_tier={k: tuple(v) for k, v in by_tier.items()},
+            lists={s.code: s for s in self.lists},
+        )
+
+    def record_type(self, code: str) -> RecordType | None:
+        return self.index.types.get(code)
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return tuple(sorted({m.action for m in self.measures}))
+
+    @property
+    def source_kinds(self) -> tuple[str, ...]:
+        return tuple(sorted({k for t in self.record_types for k in t.reporters}))
+
+
+@dataclass(frozen=True, slots=True)
+class RulebookError:
+    """One reason a rulebook is rejected, located by its YAML path (and line when known)."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.path or '(top)'}: {self.message}"
+
+
+class RulebookInvalid(ValueError):
+    def __init__(self, errors: Sequence[RulebookError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+
+def _path(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def lawfulness_errors(book: Rulebook) -> list[RulebookError]:
+    """The rules beyond shape: resolvable references, ordered tiers, no restriction by score."""
+    errors: list[RulebookError] = []
+
+    def err(loc: Sequence[str | int], message: str) -> None:
+        errors.append(RulebookError(_path(loc), message))
+
+    def unique(items: Sequence[Any], key: str) -> None:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.code in seen:
+                err((key, i, "code"), f"duplicate code {item.code!r}")
+            seen.add(item.code)
+
+    s = book.score
+    if s.min >= s.max:
+        err(("score", "min"), f"min ({s.min}) must be below max ({s.max})")
+    if not s.min <= s.base <= s.max:
+        err(("score", "base"), f"base ({s.base}) must lie within [{s.min}, {s.max}]")
+
+    unique(book.tiers, "tiers")
+    unique(book.record_types, "record_types")
+    unique(book.lists, "lists")
+    unique(book.measures, "measures")
+
+    for i in range(1, len(book.tiers)):
+        above, tier = book.tiers[i - 1], book.tiers[i]
+        if tier.min == above.min:
+            err(
+                ("tiers", i, "min"),
+                f"tier {tier.code} overlaps {above.code} (both start at {tier.min})",
+            )
+        elif tier.min > above.min:
+            err(
+                ("tiers", i, "min"),
+                f"tiers are ordered best first: {tier.code} (min {tier.min}) must start below "
+                f"{above.code} (min {above.min})",
+            )
+    if book.tiers[-1].min > s.min:
+        err(
+            ("tiers", len(book.tiers) - 1, "min"),
+            f"the last tier must start at or below score.min ({s.min}) so every score has a tier",
+        )
+
+    tier_codes = {t.code for t in book.tiers}
+    type_codes = {t.code for t in book.record_types}
+    list_kinds = {x.code: x.kind for x in book.lists}
+
+    for i, rt in enumerate(book.record_types):
+        if rt.tier_cap is not None and rt.tier_cap not in tier_codes:
+            err(("record_types", i, "tier_cap"), f"unknown tier {rt.tier_cap!r}")
+
+    for i, spec in enumerate(book.lists):
+        by_types, by_tiers = spec.entry.record_types, spec.entry.tiers
+        if (by_types is None) == (by_tiers is None) or not (by_types or by_tiers):
+            err(("lists", i, "entry"), "entry names either record_types or tiers (one, not empty)")
+        for j, code in enumerate(by_types or ()):
+            if code not in type_codes:
+                err(("lists", i, "entry", "record_types", j), f"unknown record type {code!r}")
+        for j, code in enumerate(by_tiers or ()):
+            if code not in tier_codes:
+                err(("lists", i, "entry", "tiers", j), f"unknown tier {code!r}")
+        if by_tiers and spec.kind != ListKind.RED and spec.review != "required":
+            err(
+                ("lists", i, "review"),
+                f"a {spec.kind} list entered by tiers needs review: required "
+                "(a score alone never restricts)",
+            )
+
+    for i, m in enumerate(book.measures):
+        if (m.list is None) == (m.tier is None):
+            err(("measures", i), "a measure names either list or tier (one of them)")
+        if m.list is not None and m.list not in list_kinds:
+            err(("measures", i, "list"), f"unknown list {m.list!r}")
+        if m.tier is not None:
+            if m.tier not in tier_codes:
+                err(("measures", i, "tier"), f"unknown tier {m.tier!r}")
+            if m.effect == Effect.DENY:
+                err(
+                    ("measures", i, "effect"),
+                    "a tier-based measure may grant incentives, never deny (a score alone "
+                    "never restricts)",
+                )
+        if m.effect == Effect.DENY and list_kinds.get(m.list or "") == ListKind.RED:
+            err(("measures", i, "effect"), f"red list {m.list!r} grants incentives, it cannot deny")
+    return errors
+
+
+def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    """The 1-based line of the YAML node at `loc`, or of its nearest existing parent."""
+    node, line = root, None
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+            if node is None:  # a missing key: point at the mapping that lacks it
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            break
+    return node.start_mark.line + 1 if node is not None else line
+
+
+def parse_rulebook(text: str) -> Rulebook:
+    """Parse and validate a rulebook; raise RulebookInvalid listing every error."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise RulebookInvalid([RulebookError("", f"not valid YAML: {exc}", line)]) from None
+    if not isinstance(data, dict):
+        raise RulebookInvalid([RulebookError("", "a rulebook is a YAML mapping")])
+    try:
+        book = Rulebook.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for e in exc.errors():
+            loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+            message = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+            if e["type"] == "missing":
+                message = "required field is missing"
+            errors.append(RulebookError(_path(loc), message, _line_of(root, loc)))
+        raise RulebookInvalid(errors) from None
+    errors = [
+        RulebookError(e.path, e.message, _line_of(root, _loc_of(e.path)))
+        for e in lawfulness_errors(book)
+    ]
+    if errors:
+        raise RulebookInvalid(errors)
+    return book
+
+
+def _loc_of(path: str) -> list[str | int]:
+    loc: list[str | int] = []
+    for part in path.replace("[", ".[").split("."):
+        if part.startswith("["):
+            loc.append(int(part[1:-1]))
+        elif part:
+            loc.append(part)
+    return loc
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

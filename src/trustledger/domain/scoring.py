@@ -1,0 +1,239 @@
+"""The engine: a subject's standing is a pure function of (records, rulebook, date).
+
+Nothing here reads a clock or a database, so anyone holding the same records and the same
+public rulebook gets the same answer, and every point names the record and rule behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from trustledger.domain.identifiers import SubjectKind
+from trustledger.domain.rulebook import Effect, ListSpec, Measure, RecordType, Rulebook
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A legally established fact about one subject, as its source reported it."""
+
+    reference: str
+    type: str
+    decided_on: date
+    source: str = ""
+    fulfilled_on: date | None = None
+    voided: bool = False
+    disputed: bool = False
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A reviewer's confirmation of an automated list entry (lists with `review: required`)."""
+
+    list: str
+    confirmed_on: date
+    ended_on: date | None = None
+
+    def in_force(self, day: date) -> bool:
+        return self.confirmed_on <= day and (self.ended_on is None or day < self.ended_on)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """The points one record gives on the day, and the first day it stops counting."""
+
+    reference: str
+    source: str
+    type: str
+    points: int
+    counts_until: date
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A subject's place on a list: since when, until when, and why (a record or a tier)."""
+
+    list: str
+    kind: str
+    since: date | None
+    until: date | None
+    because: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureInForce:
+    code: str
+    action: str
+    effect: Effect
+    legal_basis: str
+    because: str  # "list:CODE" or "tier:CODE"
+    until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Everything the rulebook says about a subject on one day, each item with its reason."""
+
+    as_of: date
+    rulebook_version: str
+    scored: bool
+    score: int | None
+    tier: str | None
+    contributions: tuple[Contribution, ...]
+    lists: tuple[Membership, ...]
+    measures: tuple[MeasureInForce, ...]
+
+    def on_list(self, code: str) -> bool:
+        return any(m.list == code for m in self.lists)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    decision: str  # "deny" | "incentive" | "allow"
+    measures: tuple[MeasureInForce, ...]
+
+
+def _merge_span(spans: Iterable[tuple[date, date]], day: date) -> tuple[date, date] | None:
+    """The union of touching or overlapping spans [start, end) that contains `day`."""
+    current: tuple[date, date] | None = None
+    for start, end in sorted(spans):
+        if current is not None and start <= current[1]:
+            current = (current[0], max(current[1], end))
+        else:
+            if current is not None and current[0] <= day < current[1]:
+                return current
+            current = (start, end)
+    if current is not None and current[0] <= day < current[1]:
+        return current
+    return None
+
+
+def evaluate(
+    book: Rulebook,
+    kind: SubjectKind,
+    records: Sequence[Record],
+    as_of: date,
+    *,
+    consent: bool = False,
+    confirmations: Sequence[Confirmation] = (),
+) -> Standing:
+    """Score, tier, lists and measures of one subject on `as_of` under `book`.
+
+    `consent` matters only for kinds in `score.requires_consent`: without it there are no
+    points, no tier and no tier measures, while records and record-based lists still apply.
+    """
+    index = book.index
+    scored = consent or kind not in book.score.requires_consent
+
+    # Records that exist as of the day and apply to this kind under this rulebook.
+    known: list[tuple[Record, RecordType, date]] = []
+    for r in records:
+        if r.voided or r.decided_on > as_of:
+            continue
+        rt = index.types.get(r.type)
+        if rt is None or kind not in rt.subject_kinds:
+            continue
+        known.append((r, rt, rt.end(r.decided_on, r.fulfilled_on)))
+    counting = [k for k in known if as_of < k[2]]
+
+    contributions: list[Contribution] = []
+    score: int | None = None
+    tier: str | None = None
+    if scored:
+        by_type: dict[str, list[tuple[Record, RecordType, date]]] = {}
+        for item in counting:
+            by_type.setdefault(item[1].code, []).append(item)
+        total = book.score.base
+        worst_cap = -1
+        for items in by_type.values():
+            items.sort(key=lambda k: (k[0].decided_on, k[0].reference))
+            rt = items[0][1]
+            room = rt.cap if rt.cap is not None else None
+            for r, _, end in items:
+                points = rt.points
+                if room is not None:
+                    points = max(-room, min(room, points))
+                    room -= abs(points)
+                contributions.append(Contribution(r.reference, r.source, r.type, points, end))
+                total += points
+            if rt.tier_cap is not None:
+                worst_cap = max(worst_cap, index.tier_rank[rt.tier_cap])
+        score = max(book.score.min, min(book.score.max, total))
+        rank = next(i for i, t in enumerate(book.tiers) if score >= t.min)
+        tier = book.tiers[max(rank, worst_cap)].code
+        contributions.sort(key=lambda c: (c.counts_until, c.type, c.reference))
+
+    def confirmed(spec: ListSpec) -> Confirmation | None:
+        if spec.review != "required":
+            return None
+        return next((c for c in confirmations if c.list == spec.code and c.in_force(as_of)), None)
+
+    memberships: list[Membership] = []
+    entering: dict[str, list[tuple[date, date, str]]] = {}
+    for r, rt, end in known:
+        for spec in index.lists_by_type.get(rt.code, ()):
+            start = r.decided_on + timedelta(days=spec.notice_days)
+            if start < end:
+                entering.setdefault(spec.code, []).append((start, end, r.reference))
+    for code, spans in entering.items():
+        spec = index.lists[code]
+        span = _merge_span(((s, e) for s, e, _ in spans), as_of)
+        if span is None:
+            continue
+        since = span[0]
+        if spec.review == "required":
+            confirmation = confirmed(spec)
+            if confirmation is None:
+                continue
+            since = max(since, confirmation.confirmed_on)
+        because = next(ref for s, e, ref in sorted(spans) if s <= as_of < e)
+        memberships.append(Membership(code, spec.kind, since, span[1], f"record:{because}"))
+    if tier is not None:
+        for spec in index.tier_lists:
+            if tier not in (spec.entry.tiers or ()):
+                continue
+            confirmation = confirmed(spec)
+            if spec.review == "required" and confirmation is None:
+                continue
+            confirmed_on = confirmation.confirmed_on if confirmation else None
+            memberships.append(Membership(spec.code, spec.kind, confirmed_on, None, f"tier:{tier}"))
+    memberships.sort(key=lambda m: m.list)
+
+    measures: list[MeasureInForce] = []
+    for m in memberships:
+        for measure in index.measures_by_list.get(m.list, ()):
+            measures.append(_in_force(measure, f"list:{m.list}", m.until))
+    if tier is not None:
+        for measure in index.measures_by_tier.get(tier, ()):
+            measures.append(_in_force(measure, f"tier:{tier}", None))
+
+    return Standing(
+        as_of=as_of,
+        rulebook_version=book.version,
+        scored=scored,
+        score=score,
+        tier=tier,
+        contributions=tuple(contributions),
+        lists=tuple(memberships),
+        measures=tuple(measures),
+    )
+
+
+def _in_force(measure: Measure, because: str, until: date | None) -> MeasureInForce:
+    return MeasureInForce(
+        measure.code, measure.action, measure.effect, measure.legal_basis, because, until
+    )
+
+
+def check(standing: Standing, action: str) -> CheckResult:
+    """What a service may do for `action`: any denial wins, then incentives, else allow."""
+    relevant = [m for m in standing.measures if m.action == action]
+    denials = tuple(m for m in relevant if m.effect == Effect.DENY)
+    if denials:
+        return CheckResult("deny", denials)
+    if relevant:
+        return CheckResult("incentive", tuple(relevant))
+    return CheckResult("allow", ())

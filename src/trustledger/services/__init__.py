@@ -1,0 +1,1 @@
+"""Use cases, each in one unit of work: the only way entry points touch the ledger."""

@@ -1,0 +1,61 @@
+"""The ledger as the entry points see it: a store, the identifier schemes, the rulebooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from trustledger.config import Settings
+from trustledger.domain.identifiers import SchemeRegistry
+from trustledger.domain.rulebook import Rulebook, parse_rulebook
+from trustledger.services.unit_of_work import UnitOfWork
+from trustledger.store.database import make_engine
+
+
+class NotFound(LookupError):
+    """Something named in a request does not exist (a source, a rulebook version)."""
+
+
+class Conflict(ValueError):
+    """A request that contradicts what the ledger already holds."""
+
+
+@dataclass
+class Ledger:
+    engine: Engine
+    registry: SchemeRegistry
+    settings: Settings
+    _books: dict[str, Rulebook] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, url: str | None = None, settings: Settings | None = None) -> Ledger:
+        settings = settings or Settings()
+        if url:
+            settings = settings.model_copy(update={"database_url": url})
+        return cls(make_engine(settings.database_url), settings.registry(), settings)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    def rulebook(self, uow: UnitOfWork, version: str | None = None) -> Rulebook:
+        """The active rulebook, or a stored version of it; parsed once per process."""
+        stored = uow.rulebooks.get_version(version) if version else uow.rulebooks.active()
+        if stored is None:
+            if version:
+                raise NotFound(f"rulebook version {version!r} is not stored")
+            raise NotFound("no active rulebook: run `trustledger init` first")
+        book = self._books.get(stored.digest)
+        if book is None:
+            book = self._books[stored.digest] = parse_rulebook(stored.text)
+        return book
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def today(book: Rulebook) -> date:
+    """Today in the rulebook's zone: every date the rulebook speaks of is a calendar date there."""
+    return datetime.now(ZoneInfo(book.zone)).date()

@@ -1,0 +1,52 @@
+"""Rulebook versions: install one, make it active, keep the old ones for recomputation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from trustledger.domain.rulebook import Rulebook, digest, parse_rulebook
+from trustledger.services.ledger import Conflict, Ledger
+from trustledger.store import migrate
+
+
+def example_rulebook_text() -> str:
+    return resources.files("trustledger").joinpath("rulebooks/example-city.yaml").read_text()
+
+
+@dataclass(frozen=True)
+class Installed:
+    rulebook: str
+    version: str
+    added: bool  # False when this exact version was already stored
+
+
+def init(ledger: Ledger, text: str | None = None) -> Installed:
+    """Migrate the schema, then store and activate a rulebook (the example one by default).
+
+    Without a rulebook text, a ledger that already has an active rulebook keeps it.
+    """
+    migrate.upgrade(ledger.engine)
+    if text is None:
+        with ledger.uow() as uow:
+            active = uow.rulebooks.active()
+        if active is not None:
+            return Installed(active.name, active.version, added=False)
+        text = example_rulebook_text()
+    return install(ledger, text)
+
+
+def install(ledger: Ledger, text: str) -> Installed:
+    book: Rulebook = parse_rulebook(text)
+    with ledger.uow() as uow:
+        stored = uow.rulebooks.get(book.rulebook, book.version)
+        if stored is not None and stored.digest != digest(text):
+            raise Conflict(
+                f"rulebook {book.rulebook} version {book.version} is already stored with "
+                "different content: give the changed rulebook a new version"
+            )
+        if stored is None:
+            uow.rulebooks.add(book.rulebook, book.version, text, digest(text))
+        uow.rulebooks.activate(book.rulebook, book.version)
+        uow.commit()
+    return Installed(book.rulebook, book.version, added=stored is None)

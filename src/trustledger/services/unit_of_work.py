@@ -1,0 +1,43 @@
+"""A unit of work: one connection, one transaction, the repositories over it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+
+from trustledger.store.repository import (
+    RecordRepository,
+    RulebookRepository,
+    SourceRepository,
+    SubjectRepository,
+)
+
+
+class UnitOfWork:
+    """Nothing is written unless `commit()` is called, so a failure leaves no half-done change."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> UnitOfWork:
+        self.connection = self.engine.connect()
+        self.transaction = self.connection.begin()
+        self.rulebooks = RulebookRepository(self.connection)
+        self.sources = SourceRepository(self.connection)
+        self.subjects = SubjectRepository(self.connection)
+        self.records = RecordRepository(self.connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.transaction.is_active:
+            self.transaction.rollback()
+        self.connection.close()
+
+    def commit(self) -> None:
+        self.transaction.commit()

@@ -1,0 +1,1 @@
+"""The ledger's tables, repositories and migrations (SQLite or PostgreSQL via SQLAlchemy)."""

@@ -1,0 +1,77 @@
+"""The ledger: rulebook versions, sources, subjects, records and their events.
+
+Revision ID: 0001
+Revises:
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Stamp = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rulebooks",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("version", sa.String(100), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False),
+        sa.Column("loaded_at", Stamp, nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("name", "version", name="uq_rulebooks_name_version"),
+    )
+    op.create_table(
+        "sources",
+        sa.Column("code", sa.String(100), primary_key=True),
+        sa.Column("kind", sa.String(100), nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("created_at", Stamp, nullable=False, server_default=sa.func.now()),
+    )
+    op.create_table(
+        "subjects",
+        sa.Column("id", sa.String(120), primary_key=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("consent", sa.Boolean, nullable=False, server_default="0"),
+        sa.Column("created_at", Stamp, nullable=False, server_default=sa.func.now()),
+    )
+    op.create_table(
+        "records",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("subject", sa.String(120), sa.ForeignKey("subjects.id"), nullable=False),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("source", sa.String(100), sa.ForeignKey("sources.code"), nullable=False),
+        sa.Column("reference", sa.String(200), nullable=False),
+        sa.Column("decided_on", sa.Date, nullable=False),
+        sa.Column("amount", sa.Numeric(18, 2), nullable=True),
+        sa.Column("note", sa.Text, nullable=True),
+        sa.Column("fulfilled_on", sa.Date, nullable=True),
+        sa.Column("voided", sa.Boolean, nullable=False, server_default="0"),
+        sa.Column("disputed", sa.Boolean, nullable=False, server_default="0"),
+        sa.Column("received_at", Stamp, nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("source", "reference", name="uq_records_source_reference"),
+    )
+    op.create_index("ix_records_subject", "records", ["subject"])
+    op.create_table(
+        "record_events",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("record_id", Id, sa.ForeignKey("records.id"), nullable=False),
+        sa.Column("event", sa.String(20), nullable=False),
+        sa.Column("on_date", sa.Date, nullable=False),
+        sa.Column("note", sa.Text, nullable=True),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("recorded_at", Stamp, nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index("ix_record_events_record", "record_events", ["record_id"])
+
+
+def downgrade() -> None:
+    for table in ("record_events", "records", "subjects", "sources", "rulebooks"):
+        op.drop_table(table)

@@ -1,0 +1,187 @@
+"""Repositories: the ledger's reads and writes, over one connection inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from trustledger.domain.identifiers import SubjectKind
+from trustledger.domain.scoring import Record
+from trustledger.store.tables import record_events, records, rulebooks, sources, subjects
+
+
+def _insert_ignoring_conflicts(conn: Connection, table: Any, keys: Sequence[str]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, which both stores speak, for idempotent writes."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+@dataclass(frozen=True)
+class StoredRulebook:
+    id: int
+    name: str
+    version: str
+    text: str
+    digest: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    code: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Subject:
+    id: str
+    kind: SubjectKind
+    consent: bool
+
+
+class RulebookRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _one(self, *where: Any) -> StoredRulebook | None:
+        row = self.conn.execute(select(rulebooks).where(*where)).first()
+        return (
+            StoredRulebook(**{k: row._mapping[k] for k in StoredRulebook.__annotations__})
+            if row
+            else None
+        )
+
+    def get(self, name: str, version: str) -> StoredRulebook | None:
+        return self._one(rulebooks.c.name == name, rulebooks.c.version == version)
+
+    def get_version(self, version: str) -> StoredRulebook | None:
+        """The version of the active rulebook's name (a deployment runs one rulebook)."""
+        active = self.active()
+        name = active.name if active else None
+        return self._one(rulebooks.c.name == name, rulebooks.c.version == version)
+
+    def active(self) -> StoredRulebook | None:
+        return self._one(rulebooks.c.active.is_(True))
+
+    def add(self, name: str, version: str, text: str, digest: str) -> None:
+        self.conn.execute(
+            insert(rulebooks).values(
+                name=name, version=version, text=text, digest=digest, active=False
+            )
+        )
+
+    def activate(self, name: str, version: str) -> None:
+        self.conn.execute(
+            update(rulebooks).values(active=False).where(rulebooks.c.active.is_(True))
+        )
+        self.conn.execute(
+            update(rulebooks)
+            .values(active=True)
+            .where(rulebooks.c.name == name, rulebooks.c.version == version)
+        )
+
+    def versions(self) -> list[StoredRulebook]:
+        rows = self.conn.execute(select(rulebooks.c.id).order_by(rulebooks.c.id)).scalars()
+        return [r for r in (self._one(rulebooks.c.id == i) for i in rows) if r]
+
+
+class SourceRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, code: str) -> Source | None:
+        row = self.conn.execute(select(sources).where(sources.c.code == code)).first()
+        return Source(row.code, row.kind, row.name) if row else None
+
+    def add(self, source: Source) -> None:
+        self.conn.execute(
+            insert(sources).values(code=source.code, kind=source.kind, name=source.name)
+        )
+
+    def all(self) -> list[Source]:
+        rows = self.conn.execute(select(sources).order_by(sources.c.code))
+        return [Source(r.code, r.kind, r.name) for r in rows]
+
+
+class SubjectRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, subject_id: str) -> Subject | None:
+        row = self.conn.execute(select(subjects).where(subjects.c.id == subject_id)).first()
+        return Subject(row.id, SubjectKind(row.kind), bool(row.consent)) if row else None
+
+    def ensure(self, rows: Iterable[tuple[str, str]]) -> None:
+        """Register (id, kind) pairs not seen before; known subjects are left as they are."""
+        params = [{"id": i, "kind": k} for i, k in rows]
+        if params:
+            self.conn.execute(_insert_ignoring_conflicts(self.conn, subjects, ["id"]), params)
+
+    def set_consent(self, rows: Iterable[tuple[str, str]], consent: bool) -> None:
+        """Record the consent of (id, kind) subjects, registering those not seen before."""
+        rows = list(rows)
+        self.ensure(rows)
+        statement = (
+            update(subjects).where(subjects.c.id == bindparam("subject_id")).values(consent=consent)
+        )
+        self.conn.execute(statement, [{"subject_id": i} for i, _ in rows])
+
+
+class RecordRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert records, skipping each (source, reference) already stored; count the new."""
+        if not rows:
+            return 0
+        statement = _insert_ignoring_conflicts(self.conn, records, ["source", "reference"])
+        return self.conn.execute(statement, list(rows)).rowcount
+
+    def of_subject(self, subject_id: str) -> list[Record]:
+        c = records.c
+        rows = self.conn.execute(
+            select(
+                c.reference,
+                c.type,
+                c.decided_on,
+                c.source,
+                c.fulfilled_on,
+                c.voided,
+                c.disputed,
+                c.amount,
+            )
+            .where(c.subject == subject_id)
+            .order_by(c.decided_on, c.id)
+        )
+        return [
+            Record(
+                r.reference,
+                r.type,
+                r.decided_on,
+                r.source,
+                r.fulfilled_on,
+                bool(r.voided),
+                bool(r.disputed),
+                r.amount,
+            )
+            for r in rows
+        ]
+
+    def count(self) -> int:
+        return self.conn.execute(select(func.count()).select_from(records)).scalar_one()
+
+    def add_event(
+        self, record_id: int, event: str, on_date: date, actor: str, note: str | None
+    ) -> None:
+        self.conn.execute(
+            insert(record_events).values(
+                record_id=record_id, event=event, on_date=on_date, actor=actor, note=note
+            )
+        )

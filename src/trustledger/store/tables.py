@@ -1,0 +1,89 @@
+"""One schema for SQLite and PostgreSQL. Alembic migrations under `migrations/` build it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+
+metadata = MetaData()
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for the ledger.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+rulebooks = Table(
+    "rulebooks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("version", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("active", Boolean, nullable=False, default=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("name", "version", name="uq_rulebooks_name_version"),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("code", String(100), primary_key=True),
+    Column("kind", String(100), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", String(120), primary_key=True),  # scheme:value, normalized
+    Column("kind", String(20), nullable=False),
+    Column("consent", Boolean, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("subject", String(120), ForeignKey("subjects.id"), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("source", String(100), ForeignKey("sources.code"), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("amount", Numeric(18, 2), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("fulfilled_on", Date, nullable=True),
+    Column("voided", Boolean, nullable=False, server_default="0"),
+    Column("disputed", Boolean, nullable=False, server_default="0"),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("source", "reference", name="uq_records_source_reference"),
+    Index("ix_records_subject", "subject"),
+)
+
+record_events = Table(
+    "record_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("record_id", Id, ForeignKey("records.id"), nullable=False),
+    Column("event", String(20), nullable=False),  # fulfilled | voided
+    Column("on_date", Date, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_record_events_record", "record_id"),
+)
