@@ -6,6 +6,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 _PERIOD = re.compile(r"^(\d+)([dmy])$")
 
@@ -24,13 +25,18 @@ class Period:
 
     def after(self, start: date) -> date:
         """`start` plus this period; a day that the target month lacks becomes its last day."""
-        if self.unit == "d":
-            return start + timedelta(days=self.amount)
-        months = self.amount * (12 if self.unit == "y" else 1)
-        month_index = start.month - 1 + months
-        year, month = start.year + month_index // 12, month_index % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
-        return date(year, month, day)
+        return _add(self.amount, self.unit, start)
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
+
+
+@lru_cache(maxsize=65536)
+def _add(amount: int, unit: str, start: date) -> date:
+    """Cached: a ledger holds millions of records but only a few thousand distinct days."""
+    if unit == "d":
+        return start + timedelta(days=amount)
+    months = amount * (12 if unit == "y" else 1)
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))

@@ -142,7 +142,10 @@ class RecordRepository:
         if not rows:
             return 0
         statement = _insert_ignoring_conflicts(self.conn, records, ["source", "reference"])
-        return self.conn.execute(statement, list(rows)).rowcount
+        if self.conn.dialect.name == "sqlite":  # sqlite3 sums executemany's rowcount
+            return self.conn.execute(statement, list(rows)).rowcount
+        # psycopg batches the rows into multi-VALUES statements: count what RETURNING gives back.
+        return len(self.conn.execute(statement.returning(records.c.id), list(rows)).all())
 
     def of_subject(self, subject_id: str) -> list[Record]:
         c = records.c

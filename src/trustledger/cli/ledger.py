@@ -1,17 +1,12 @@
-"""trustledger: a thin command line over the services; --json for machines, tables for people."""
+"""The ledger's commands: init, rulebook, sources, import, score, check, demo."""
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,70 +18,21 @@ from rich.progress import (
 from rich.progress import open as progress_open
 from rich.table import Table
 
-from trustledger.domain.identifiers import IdentifierError
+from trustledger.cli.app import (
+    AsOf,
+    Db,
+    Json,
+    app,
+    emit,
+    err,
+    opened,
+    out,
+    rulebook_app,
+    sources_app,
+)
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
 from trustledger.services import ingest, rulebooks, standing
-from trustledger.services.ledger import Conflict, Ledger, NotFound
 from trustledger.services.sources import add_source
-
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
-rulebook_app = typer.Typer(help="Validate and inspect rulebooks.", no_args_is_help=True)
-sources_app = typer.Typer(help="Authorized sources.", no_args_is_help=True)
-app.add_typer(rulebook_app, name="rulebook")
-app.add_typer(sources_app, name="sources")
-
-out = Console()
-err = Console(stderr=True)
-
-Db = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="TRUSTLEDGER_DATABASE_URL",
-        help="Database URL (default sqlite:///trustledger.db).",
-        show_envvar=True,
-    ),
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _as_of(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
-        ) from None
-
-
-AsOf = Annotated[
-    date | None,
-    typer.Option(
-        "--as-of", parser=_as_of, metavar="DATE", help="Evaluate on this day (default today)."
-    ),
-]
-
-
-@contextmanager
-def opened(db: str | None) -> Iterator[Ledger]:
-    """Open the ledger and turn the services' refusals into one-line errors with exit code 1."""
-    ledger = Ledger.open(db)
-    try:
-        yield ledger
-    except (NotFound, Conflict, IdentifierError, RulebookInvalid) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        ledger.close()
-
-
-def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
-    else:
-        human()
 
 
 @app.command()
@@ -301,7 +247,3 @@ def demo(
             _print_score(data, None)
     example = next(iter(city.examples.values()), "cn-rid:11010519491231002X")
     out.print(f"\ntry: trustledger score {example} --db {url}", soft_wrap=True)
-
-
-def main() -> None:
-    app()

@@ -1,0 +1,11 @@
+"""trustledger: a thin command line over the services; --json for machines, tables for people.
+
+Each module registers its commands on the one Typer app in `cli.app`.
+"""
+
+from trustledger.cli import ledger as _ledger  # noqa: F401  (registers commands)
+from trustledger.cli.app import app
+
+
+def main() -> None:
+    app()

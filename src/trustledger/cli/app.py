@@ -1,0 +1,80 @@
+"""The `trustledger` Typer app and what every command shares: --db, --json, --as-of, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from trustledger.domain.identifiers import IdentifierError
+from trustledger.domain.rulebook import RulebookInvalid
+from trustledger.services.ledger import Conflict, Ledger, NotFound
+
+app = typer.Typer(
+    help="trustledger: records, not surveillance; every point explained; nothing permanent.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+rulebook_app = typer.Typer(help="Validate and inspect rulebooks.", no_args_is_help=True)
+sources_app = typer.Typer(help="Authorized sources.", no_args_is_help=True)
+app.add_typer(rulebook_app, name="rulebook")
+app.add_typer(sources_app, name="sources")
+
+out = Console()
+err = Console(stderr=True)
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TRUSTLEDGER_DATABASE_URL",
+        help="Database URL (default sqlite:///trustledger.db).",
+        show_envvar=True,
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
+        ) from None
+
+
+AsOf = Annotated[
+    date | None,
+    typer.Option(
+        "--as-of", parser=_as_of, metavar="DATE", help="Evaluate on this day (default today)."
+    ),
+]
+
+
+@contextmanager
+def opened(db: str | None) -> Iterator[Ledger]:
+    """Open the ledger and turn the services' refusals into one-line errors with exit code 1."""
+    ledger = Ledger.open(db)
+    try:
+        yield ledger
+    except (NotFound, Conflict, IdentifierError, RulebookInvalid) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    else:
+        human()

@@ -1,0 +1,34 @@
+"""The ledger round trip on both stores: import, score, check."""
+
+from trustledger.services import ingest, standing
+from trustledger.services.ledger import Ledger
+
+from tests.conftest import TODAY
+
+DEBTOR = "cn-rid:11010519491231002X"
+
+
+def test_debtor_is_denied_flights_after_notice(ledger: Ledger) -> None:
+    rows = [
+        {
+            "subject": DEBTOR,
+            "type": "court.dishonest_debtor",
+            "reference": "(2026)京0105执1号",
+            "decided_on": "2026-05-01",
+        }
+    ]
+    report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY)
+    assert report.as_json() == {"inserted": 1, "duplicates": 0, "rejected": []}
+    again = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY)
+    assert again.as_json() == {"inserted": 0, "duplicates": 1, "rejected": []}
+    from datetime import date
+
+    assert (
+        standing.check_action(ledger, DEBTOR, "travel.flight", date(2026, 5, 10))["decision"]
+        == "allow"
+    )
+    denied = standing.check_action(ledger, DEBTOR, "travel.flight", date(2026, 5, 11))
+    assert denied == {
+        "decision": "deny",
+        "measures": [{"code": "no-flights", "action": "travel.flight", "effect": "deny"}],
+    }
