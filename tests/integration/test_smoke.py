@@ -1,9 +1,8 @@
 """The ledger round trip on both stores: import, score, check."""
 
+from tests.conftest import TODAY
 from trustledger.services import ingest, standing
 from trustledger.services.ledger import Ledger
-
-from tests.conftest import TODAY
 
 DEBTOR = "cn-rid:11010519491231002X"
 

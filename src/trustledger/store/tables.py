@@ -87,3 +87,18 @@ record_events = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_record_events_record", "record_id"),
 )
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key_id", String(32), nullable=False, unique=True),  # public half, shown in logs
+    Column("secret_hash", String(64), nullable=False),  # SHA-256 of the secret half
+    Column("role", String(20), nullable=False),
+    Column("source", String(100), ForeignKey("sources.code"), nullable=True),  # agency keys
+    Column("actions", Text, nullable=True),  # provider keys: JSON list of allowed actions
+    Column("subject", String(120), nullable=True),  # subject keys: whom they act for
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)

@@ -1,0 +1,37 @@
+"""API keys: hashed secrets bound to a role and a scope (a source, actions, a subject).
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "api_keys",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("key_id", sa.String(32), nullable=False, unique=True),
+        sa.Column("secret_hash", sa.String(64), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("source", sa.String(100), sa.ForeignKey("sources.code"), nullable=True),
+        sa.Column("actions", sa.Text, nullable=True),
+        sa.Column("subject", sa.String(120), nullable=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("api_keys")
