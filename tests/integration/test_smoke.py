@@ -1,7 +1,7 @@
 """The ledger round trip on both stores: import, score, check."""
 
 from tests.conftest import TODAY
-from trustledger.services import ingest, standing
+from trustledger.services import checks, ingest
 from trustledger.services.ledger import Ledger
 
 DEBTOR = "cn-rid:11010519491231002X"
@@ -23,11 +23,20 @@ def test_debtor_is_denied_flights_after_notice(ledger: Ledger) -> None:
     from datetime import date
 
     assert (
-        standing.check_action(ledger, DEBTOR, "travel.flight", date(2026, 5, 10))["decision"]
+        checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 10))["decision"]
         == "allow"
     )
-    denied = standing.check_action(ledger, DEBTOR, "travel.flight", date(2026, 5, 11))
+    denied = checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 11))
     assert denied == {
         "decision": "deny",
-        "measures": [{"code": "no-flights", "action": "travel.flight", "effect": "deny"}],
+        "measures": [
+            {
+                "code": "no-flights",
+                "action": "travel.flight",
+                "effect": "deny",
+                "reason": "list:dishonest-debtors",
+                "legal_basis": "SPC Provisions on Restricting High Consumption, art. 3(1)",
+                "until": "2028-05-01",
+            }
+        ],
     }

@@ -23,8 +23,10 @@ app = typer.Typer(
 )
 rulebook_app = typer.Typer(help="Validate and inspect rulebooks.", no_args_is_help=True)
 sources_app = typer.Typer(help="Authorized sources.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(sources_app, name="sources")
+app.add_typer(keys_app, name="keys")
 
 out = Console()
 err = Console(stderr=True)

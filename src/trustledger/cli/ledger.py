@@ -7,14 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.progress import open as progress_open
 from rich.table import Table
 
@@ -31,7 +23,7 @@ from trustledger.cli.app import (
     sources_app,
 )
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
-from trustledger.services import ingest, rulebooks, standing
+from trustledger.services import checks, ingest, rulebooks, standing
 from trustledger.services.sources import add_source
 
 
@@ -197,7 +189,7 @@ def check(
 ) -> None:
     """Whether a restriction or incentive applies to SUBJECT for ACTION (e.g. travel.flight)."""
     with opened(db) as ledger:
-        data = standing.check_action(ledger, subject, action, as_of)
+        data = checks.check_one(ledger, subject, action, as_of)
 
     def human() -> None:
         out.print(f"{subject} {action}: [bold]{data['decision']}[/bold]")
@@ -205,45 +197,3 @@ def check(
             out.print(f"  {m['code']} ({m['effect']})")
 
     emit(data, as_json, human)
-
-
-@app.command()
-def demo(
-    db: Db = None,
-    persons: Annotated[int, typer.Option(help="Synthetic persons.")] = 2_000,
-    organizations: Annotated[int, typer.Option(help="Synthetic organizations.")] = 200,
-    public_bodies: Annotated[int, typer.Option(help="Synthetic public bodies.")] = 20,
-    seed: int = 2026,
-) -> None:
-    """Build a fresh synthetic city in SQLite and show a few subjects' scores, explained."""
-    from trustledger.services import demo as demo_service
-
-    url = db or "sqlite:///trustledger-demo.db"
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=err,
-    ) as progress:
-        city = demo_service.build(
-            url,
-            persons=persons,
-            organizations=organizations,
-            public_bodies=public_bodies,
-            seed=seed,
-            progress=progress,
-        )
-    out.print(
-        f"[bold]demo city[/bold] in {url}: {len(city.persons)} persons, "
-        f"{len(city.organizations)} organizations, {len(city.public_bodies)} public bodies, "
-        f"{city.record_count} records"
-    )
-    with opened(url) as ledger:
-        for label, subject in demo_service.showcase(city):
-            out.rule(label)
-            data = standing.score(ledger, subject)
-            _print_score(data, None)
-    example = next(iter(city.examples.values()), "cn-rid:11010519491231002X")
-    out.print(f"\ntry: trustledger score {example} --db {url}", soft_wrap=True)

@@ -173,6 +173,8 @@ class SchemeRegistry:
 def mask(identifier: str) -> str:
     """Mask the middle of an identifier for public lists: 110105********002X."""
     scheme, _, value = identifier.partition(":")
+    if len(value) <= 4:  # too short to show both ends without showing it all
+        return f"{scheme}:{'*' * len(value)}"
     if len(value) <= 10:
         return f"{scheme}:{value[:2]}{'*' * max(len(value) - 4, 0)}{value[-2:]}"
     return f"{scheme}:{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"

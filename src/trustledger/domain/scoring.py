@@ -237,3 +237,20 @@ def check(standing: Standing, action: str) -> CheckResult:
     if relevant:
         return CheckResult("incentive", tuple(relevant))
     return CheckResult("allow", ())
+
+
+def deciding_types(book: Rulebook, action: str) -> frozenset[str] | None:
+    """The record types that can change a check of `action`, or None if the tier can.
+
+    A check only needs these records: an airline's check of a subject with thousands of
+    volunteering records reads none of them.
+    """
+    types: set[str] = set()
+    for m in book.measures:
+        if m.action != action:
+            continue
+        spec = book.index.lists.get(m.list or "")
+        if m.tier is not None or spec is None or spec.entry.tiers:
+            return None
+        types.update(spec.entry.record_types or ())
+    return frozenset(types)

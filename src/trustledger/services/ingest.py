@@ -63,23 +63,23 @@ def reader_for(name: str) -> Callable[[TextIO], Iterator[tuple[int, Row]]]:
     return read_csv if name.lower().endswith(".csv") else read_jsonl
 
 
+def record_row(source: str, r: NewRecord) -> dict[str, Any]:
+    """The stored columns of an admitted record (shared by file imports and the API)."""
+    return {
+        "subject": str(r.subject),
+        "type": r.type,
+        "source": source,
+        "reference": r.reference,
+        "decided_on": r.decided_on,
+        "amount": r.amount,
+        "note": r.note,
+        "fulfilled_on": r.fulfilled_on,
+    }
+
+
 def _store(uow: UnitOfWork, source: str, batch: list[NewRecord]) -> int:
     uow.subjects.ensure({(str(r.subject), r.subject.kind.value) for r in batch})
-    return uow.records.add_many(
-        [
-            {
-                "subject": str(r.subject),
-                "type": r.type,
-                "source": source,
-                "reference": r.reference,
-                "decided_on": r.decided_on,
-                "amount": r.amount,
-                "note": r.note,
-                "fulfilled_on": r.fulfilled_on,
-            }
-            for r in batch
-        ]
-    )
+    return uow.records.add_many([record_row(source, r) for r in batch])
 
 
 def import_rows(

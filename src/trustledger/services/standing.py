@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.identifiers import SubjectId
-from trustledger.domain.scoring import CheckResult, MeasureInForce, Standing, check, evaluate
+from trustledger.domain.scoring import MeasureInForce, Standing, evaluate
 from trustledger.services.ledger import Ledger, today
 from trustledger.services.unit_of_work import UnitOfWork
 
@@ -47,14 +47,6 @@ def score(
         return score_json(assess(ledger, uow, subject, as_of, version))
 
 
-def check_action(
-    ledger: Ledger, subject: str, action: str, as_of: date | None = None
-) -> dict[str, Any]:
-    with ledger.uow() as uow:
-        assessment = assess(ledger, uow, subject, as_of)
-    return check_json(check(assessment.standing, action))
-
-
 def _measure_json(m: MeasureInForce) -> dict[str, Any]:
     return {"code": m.code, "action": m.action, "effect": m.effect.value}
 
@@ -77,7 +69,3 @@ def score_json(a: Assessment) -> dict[str, Any]:
         "lists": [m.list for m in s.lists],
         "measures": [_measure_json(m) for m in s.measures],
     }
-
-
-def check_json(result: CheckResult) -> dict[str, Any]:
-    return {"decision": result.decision, "measures": [_measure_json(m) for m in result.measures]}

@@ -180,7 +180,8 @@ def build_city(
                         row["fulfilled_on"] = done.isoformat()
                 city.records.setdefault(source, []).append(row)
                 # The showcase wants a recent, still counting record of a scored subject.
-                if "fulfilled_on" not in row and (
+                settled = decided <= today - timedelta(days=30)  # past any notice period
+                if settled and "fulfilled_on" not in row and (
                     kind != SubjectKind.PERSON or subject in city.consenting
                 ):
                     newest = latest.get(type_code)

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 
+from trustledger.store.keys import KeyRepository
 from trustledger.store.repository import (
     RecordRepository,
     RulebookRepository,
@@ -27,6 +28,7 @@ class UnitOfWork:
         self.sources = SourceRepository(self.connection)
         self.subjects = SubjectRepository(self.connection)
         self.records = RecordRepository(self.connection)
+        self.keys = KeyRepository(self.connection)
         return self
 
     def __exit__(

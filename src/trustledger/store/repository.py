@@ -117,6 +117,15 @@ class SubjectRepository:
         row = self.conn.execute(select(subjects).where(subjects.c.id == subject_id)).first()
         return Subject(row.id, SubjectKind(row.kind), bool(row.consent)) if row else None
 
+    def get_many(self, subject_ids: Sequence[str]) -> dict[str, Subject]:
+        found: dict[str, Subject] = {}
+        for start in range(0, len(subject_ids), 500):
+            rows = self.conn.execute(
+                select(subjects).where(subjects.c.id.in_(subject_ids[start : start + 500]))
+            )
+            found.update({r.id: Subject(r.id, SubjectKind(r.kind), bool(r.consent)) for r in rows})
+        return found
+
     def ensure(self, rows: Iterable[tuple[str, str]]) -> None:
         """Register (id, kind) pairs not seen before; known subjects are left as they are."""
         params = [{"id": i, "kind": k} for i, k in rows]
@@ -148,34 +157,7 @@ class RecordRepository:
         return len(self.conn.execute(statement.returning(records.c.id), list(rows)).all())
 
     def of_subject(self, subject_id: str) -> list[Record]:
-        c = records.c
-        rows = self.conn.execute(
-            select(
-                c.reference,
-                c.type,
-                c.decided_on,
-                c.source,
-                c.fulfilled_on,
-                c.voided,
-                c.disputed,
-                c.amount,
-            )
-            .where(c.subject == subject_id)
-            .order_by(c.decided_on, c.id)
-        )
-        return [
-            Record(
-                r.reference,
-                r.type,
-                r.decided_on,
-                r.source,
-                r.fulfilled_on,
-                bool(r.voided),
-                bool(r.disputed),
-                r.amount,
-            )
-            for r in rows
-        ]
+        return self.of_subjects([subject_id]).get(subject_id, [])
 
     def count(self) -> int:
         return self.conn.execute(select(func.count()).select_from(records)).scalar_one()
@@ -188,3 +170,65 @@ class RecordRepository:
                 record_id=record_id, event=event, on_date=on_date, actor=actor, note=note
             )
         )
+
+    def get(self, record_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(records).where(records.c.id == record_id)).first()
+        return dict(row._mapping) if row else None
+
+    def ids_by_reference(self, source: str, references: Sequence[str]) -> dict[str, int]:
+        c = records.c
+        found: dict[str, int] = {}
+        for start in range(0, len(references), 500):
+            chunk = references[start : start + 500]
+            rows = self.conn.execute(
+                select(c.reference, c.id).where(c.source == source, c.reference.in_(chunk))
+            )
+            found.update({r.reference: r.id for r in rows})
+        return found
+
+    def mark(self, record_id: int, **values: Any) -> None:
+        """Set the event columns (fulfilled_on, voided, disputed) of one record."""
+        self.conn.execute(update(records).where(records.c.id == record_id).values(**values))
+
+    def of_subjects(
+        self, subject_ids: Sequence[str], types: Sequence[str] | None = None
+    ) -> dict[str, list[Record]]:
+        """Records of many subjects at once (optionally only some types), by subject."""
+        c = records.c
+        out: dict[str, list[Record]] = {}
+        for start in range(0, len(subject_ids), 500):
+            query = select(
+                c.subject,
+                c.reference,
+                c.type,
+                c.decided_on,
+                c.source,
+                c.fulfilled_on,
+                c.voided,
+                c.disputed,
+                c.amount,
+            ).where(c.subject.in_(subject_ids[start : start + 500]))
+            if types is not None:
+                query = query.where(c.type.in_(types))
+            for r in self.conn.execute(query):
+                out.setdefault(r.subject, []).append(
+                    Record(
+                        r.reference,
+                        r.type,
+                        r.decided_on,
+                        r.source,
+                        r.fulfilled_on,
+                        bool(r.voided),
+                        bool(r.disputed),
+                        r.amount,
+                    )
+                )
+        return out
+
+    def events(self, record_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            select(record_events)
+            .where(record_events.c.record_id == record_id)
+            .order_by(record_events.c.id)
+        )
+        return [dict(r._mapping) for r in rows]

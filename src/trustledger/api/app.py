@@ -1,0 +1,99 @@
+"""The FastAPI application: one Ledger, the routes, problem+json errors, health and metrics."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trustledger import __version__
+from trustledger.api import problems
+from trustledger.api.routes import checks, public, records, subjects
+from trustledger.services.keys import KeyCache
+from trustledger.services.ledger import Ledger
+
+DESCRIPTION = """
+trustledger answers one question for every participating service: does a joint restriction or
+incentive apply to this subject for this action? Every answer comes from records reported by
+authorized sources under the public rulebook, and every read of personal data is logged.
+
+Authenticate with `Authorization: Bearer <key>` (`trustledger keys create`).
+"""
+
+
+class Metrics:
+    """Request counts and latencies per route, as a pure ASGI middleware (cheap per request)."""
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.requests = Counter(
+            "trustledger_http_requests",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "trustledger_http_request_seconds",
+            "HTTP request latency",
+            ["route"],
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            self.requests.labels(scope["method"], path, str(status)).inc()
+            self.latency.labels(path).observe(time.perf_counter() - start)
+
+
+def create_app(ledger: Ledger | None = None) -> FastAPI:
+    app = FastAPI(
+        title="trustledger",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.ledger = ledger or Ledger.open()
+    app.state.keys = KeyCache()
+    registry = CollectorRegistry()
+    problems.install(app)
+    for module in (records, checks, subjects, public):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
+    def healthz() -> dict[str, str]:
+        with app.state.ledger.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "database": "ok"}
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(Metrics, registry=registry)
+    return app

@@ -1,0 +1,51 @@
+"""Who is calling: an API key (`Authorization: Bearer ...`) and the permission table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from trustledger.domain.roles import Permission, allows
+from trustledger.services.keys import Principal
+from trustledger.services.ledger import Ledger
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `trustledger keys create`.")
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+def principal(
+    request: Request,
+    ledger: LedgerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None:
+        raise HTTPException(
+            401,
+            "an API key is required (Authorization: Bearer tlk_...)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    found: Principal | None = request.app.state.keys.authenticate(ledger, credentials.credentials)
+    if found is None:
+        raise HTTPException(
+            401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return found
+
+
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    def dependency(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not allows(caller.role, permission):
+            raise HTTPException(403, f"a {caller.role} key may not do this ({permission})")
+        return caller
+
+    return dependency

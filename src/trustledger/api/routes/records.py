@@ -1,0 +1,76 @@
+"""Agencies report records and their later events; each key writes only for its own source."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+
+from trustledger.api.auth import LedgerDep, require
+from trustledger.api.schemas import FulfilIn, RecordBatch, RecordIn, SubmitResult, VoidIn
+from trustledger.domain.roles import Permission
+from trustledger.services import records
+from trustledger.services.keys import Principal
+
+router = APIRouter(prefix="/v1/records", tags=["records"])
+Agency = Annotated[Principal, Depends(require(Permission.RECORDS_WRITE))]
+
+
+def _source(caller: Principal) -> str:
+    assert caller.source is not None  # agency keys are always bound to a source
+    return caller.source
+
+
+@router.post(
+    "",
+    response_model=SubmitResult,
+    response_model_exclude_none=True,
+    summary="Report one record or a batch",
+)
+def submit(
+    ledger: LedgerDep,
+    caller: Agency,
+    body: Annotated[
+        RecordIn | RecordBatch,
+        Body(
+            openapi_examples={
+                "one": {
+                    "summary": "One record",
+                    "value": RecordIn.model_config["json_schema_extra"]["examples"][0],
+                },
+                "batch": {
+                    "summary": "A batch (up to 10,000)",
+                    "value": {
+                        "records": [RecordIn.model_config["json_schema_extra"]["examples"][0]]
+                    },
+                },
+            }
+        ),
+    ],
+) -> SubmitResult:
+    """Same checks and idempotency as `trustledger import`: a reference already stored for this
+    source is a duplicate, never a second record. The whole request is one transaction."""
+    items = body.records if isinstance(body, RecordBatch) else [body]
+    results = records.submit(
+        ledger, _source(caller), [i.model_dump(exclude_none=True) for i in items]
+    )
+    count = {s: sum(r.status == s for r in results) for s in ("inserted", "duplicate", "rejected")}
+    return SubmitResult(
+        inserted=count["inserted"],
+        duplicates=count["duplicate"],
+        rejected=count["rejected"],
+        results=[r.as_json() for r in results],
+    )
+
+
+@router.post("/{record_id}/fulfil", summary="Mark a record fulfilled (credit repair)")
+def fulfil(record_id: int, body: FulfilIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
+    """Only the record's own source may do this. With `repair` in its type, the record may stop
+    counting early."""
+    return records.fulfil(ledger, record_id, _source(caller), body.fulfilled_on, body.note)
+
+
+@router.post("/{record_id}/void", summary="Void a record (correction by its source)")
+def void(record_id: int, body: VoidIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
+    """Only the record's own source may do this. A voided record is as if it never existed."""
+    return records.void(ledger, record_id, _source(caller), body.reason)

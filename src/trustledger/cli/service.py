@@ -1,0 +1,219 @@
+"""The service's commands: serve the API, manage API keys, and run the demo city."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from trustledger.cli.app import Db, Json, app, emit, err, keys_app, opened, out
+from trustledger.domain.roles import Role
+from trustledger.services import keys, standing
+from trustledger.services.ledger import Ledger
+
+Host = Annotated[str, typer.Option(help="Address to bind (loopback by default).")]
+Port = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def _serve(ledger: Ledger, host: str, port: int) -> None:
+    import uvicorn
+
+    from trustledger.api import create_app
+
+    uvicorn.run(create_app(ledger), host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the HTTP API (/v1, OpenAPI at /docs)."""
+    with opened(db) as ledger:
+        out.print(f"trustledger API on http://{host}:{port} (docs at /docs)")
+        _serve(ledger, host, port)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option("--role", help="agency | provider | admin | ...")],
+    name: Annotated[str, typer.Option("--name", help="Who holds the key.")],
+    source: Annotated[str | None, typer.Option("--source", help="Agency keys: the source.")] = None,
+    action: Annotated[
+        list[str] | None, typer.Option("--action", help="Provider keys: an allowed action.")
+    ] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Subject keys.")] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Create an API key. The key is shown once; only its hash is stored."""
+    with opened(db) as ledger:
+        key, who = keys.create_key(
+            ledger, role, name, source=source, actions=action or (), subject=subject
+        )
+    data = {
+        "key": key,
+        "key_id": who.key_id,
+        "role": who.role.value,
+        "name": who.name,
+        "source": who.source,
+        "actions": list(who.actions),
+        "subject": who.subject,
+    }
+    emit(
+        data,
+        as_json,
+        lambda: out.print(
+            f"{who.role} key for {who.name} (id {who.key_id}); shown once:\n{key}", soft_wrap=True
+        ),
+    )
+
+
+@keys_app.command("list")
+def keys_list(db: Db = None, as_json: Json = False) -> None:
+    """List API keys (ids, roles, scopes; never secrets)."""
+    with opened(db) as ledger, ledger.uow() as uow:
+        found = uow.keys.all()
+    data = [
+        {
+            "key_id": k.key_id,
+            "role": k.role,
+            "name": k.name,
+            "source": k.source,
+            "actions": list(k.actions),
+            "subject": k.subject,
+            "revoked": k.revoked,
+        }
+        for k in found
+    ]
+
+    def human() -> None:
+        table = Table("id", "role", "name", "scope", "revoked")
+        for k in found:
+            scope = k.source or ", ".join(k.actions) or k.subject or ""
+            table.add_row(k.key_id, k.role, k.name, scope, "yes" if k.revoked else "")
+        out.print(table)
+
+    emit(data, as_json, human)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, db: Db = None, as_json: Json = False) -> None:
+    """Revoke an API key (takes effect within seconds)."""
+    with opened(db) as ledger, ledger.uow() as uow:
+        revoked = uow.keys.revoke(key_id)
+        uow.commit()
+    emit(
+        {"key_id": key_id, "revoked": revoked},
+        as_json,
+        lambda: out.print(
+            f"key {key_id} " + ("revoked" if revoked else "not found or already revoked")
+        ),
+    )
+
+
+DEMO_KEYS = (
+    (Role.AGENCY, "City Intermediate People's Court", "city-court", ()),
+    (
+        Role.PROVIDER,
+        "Example Airlines",
+        None,
+        ("travel.flight", "travel.rail_g_train", "travel.rail_first_class"),
+    ),
+    (Role.PROVIDER, "City Procurement Portal", None, ("procurement.bid",)),
+    (Role.ADMIN, "Demo administrator", None, ()),
+)
+
+
+@app.command()
+def demo(
+    db: Db = None,
+    persons: Annotated[int, typer.Option(help="Synthetic persons.")] = 100_000,
+    organizations: Annotated[int, typer.Option(help="Synthetic organizations.")] = 10_000,
+    public_bodies: Annotated[int, typer.Option(help="Synthetic public bodies.")] = 100,
+    seed: int = 2026,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API.")] = True,
+) -> None:
+    """A fresh SQLite ledger with a synthetic city, demo keys, and the API on 127.0.0.1:8000."""
+    from trustledger.services import demo as demo_service
+
+    started = time.monotonic()
+    url = db or "sqlite:///trustledger-demo.db"
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    ) as progress:
+        city = demo_service.build(
+            url,
+            persons=persons,
+            organizations=organizations,
+            public_bodies=public_bodies,
+            seed=seed,
+            progress=progress,
+        )
+    out.print(
+        f"[bold]demo city[/bold] in {url}: {len(city.persons):,} persons, "
+        f"{len(city.organizations):,} organizations, {len(city.public_bodies):,} public bodies, "
+        f"{city.record_count:,} records",
+        highlight=False,
+    )
+    with opened(url) as ledger:
+        made = {}
+        for role, name, source, actions in DEMO_KEYS:
+            made[name] = keys.create_key(ledger, role, name, source=source, actions=actions)[0]
+        showcase = demo_service.showcase(city)
+        for label, subject in showcase[:2]:
+            out.rule(label)
+            data = standing.score(ledger, subject)
+            out.print(
+                f"{subject}: score {data['score']}, tier {data['tier']}, lists: "
+                f"{', '.join(data['lists']) or 'none'}",
+                soft_wrap=True,
+            )
+        debtor = city.examples.get("court.dishonest_debtor", showcase[0][1] if showcase else "")
+        base = f"http://{host}:{port}"
+        airline, court, admin = (
+            made["Example Airlines"],
+            made["City Intermediate People's Court"],
+            made["Demo administrator"],
+        )
+        out.rule("demo keys (shown once)")
+        for name, key in made.items():
+            out.print(f"{name}: {key}", soft_wrap=True, highlight=False)
+        out.rule("try")
+        for line in (
+            f"curl -s '{base}/v1/checks?subject={debtor}&action=travel.flight' "
+            f"-H 'Authorization: Bearer {airline}'",
+            f"curl -s '{base}/v1/subjects/{debtor}/score' -H 'Authorization: Bearer {admin}'",
+            f"curl -s -X POST {base}/v1/records -H 'Authorization: Bearer {court}' "
+            '-H \'Content-Type: application/json\' -d \'{"subject": "cn-rid:11010519491231002X", '
+            '"type": "court.dishonest_debtor", "reference": "(2026)demo-1", '
+            f'"decided_on": "{data_date(ledger)}"}}\'',
+            f"curl -s '{base}/v1/lists/dishonest-debtors?limit=5'",
+            f"open {base}/docs",
+        ):
+            out.print(line, soft_wrap=True, highlight=False, markup=False)
+        out.print(f"ready in {time.monotonic() - started:.1f} s", highlight=False)
+        if serve_api:
+            out.print(f"serving on {base} (Ctrl-C to stop)")
+            _serve(ledger, host, port)
+
+
+def data_date(ledger: Ledger) -> str:
+    from trustledger.services.ledger import today
+
+    with ledger.uow() as uow:
+        return today(ledger.rulebook(uow)).isoformat()

@@ -1,0 +1,46 @@
+"""Who may do what: one permission table, read by the HTTP layer and printed in the docs.
+
+Least privilege: a provider learns only a decision for its own actions, an agency writes only
+its own source's records, a subject reads only itself, and nobody but an auditor reads the log.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    SUBJECT = "subject"  # a person or organization acting for itself
+    AGENCY = "agency"  # one authorized source
+    PROVIDER = "provider"  # a service checking its allowed actions
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+class Permission(StrEnum):
+    RECORDS_WRITE = "records:write"  # report, fulfil, void (own source only)
+    CHECKS = "checks"  # decisions for allowed actions only
+    SCORES_READ = "scores:read"  # any subject's full standing
+    SELF_READ = "self:read"  # one's own standing, records, access log
+    DISPUTES_FILE = "disputes:file"
+    DISPUTES_DECIDE = "disputes:decide"
+    PROPOSALS_DECIDE = "proposals:decide"
+    AUDIT_READ = "audit:read"
+    KEYS_MANAGE = "keys:manage"
+
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.DISPUTES_FILE}),
+    Role.AGENCY: frozenset({Permission.RECORDS_WRITE}),
+    Role.PROVIDER: frozenset({Permission.CHECKS}),
+    Role.REVIEWER: frozenset(
+        {Permission.SCORES_READ, Permission.DISPUTES_DECIDE, Permission.PROPOSALS_DECIDE}
+    ),
+    Role.ADMIN: frozenset({Permission.SCORES_READ, Permission.CHECKS, Permission.KEYS_MANAGE}),
+    Role.AUDITOR: frozenset({Permission.AUDIT_READ}),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in PERMISSIONS[role]

@@ -1,0 +1,81 @@
+"""Joint checks: may this subject fly, bid, rent without deposit? Computed from the records now.
+
+Nothing derived is stored, so a record accepted a moment ago and a notice period ending today
+both show in the very next check, with no job to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from trustledger.domain.identifiers import IdentifierError, SubjectId
+from trustledger.domain.scoring import CheckResult, MeasureInForce, check, deciding_types, evaluate
+from trustledger.services.ledger import Conflict, Ledger, today
+
+MAX_SUBJECTS = 1_000
+ALLOW = CheckResult("allow", ())
+
+
+def measure_json(m: MeasureInForce) -> dict[str, Any]:
+    """What a provider learns: the measure, its effect, why, on what legal basis, until when."""
+    return {
+        "code": m.code,
+        "action": m.action,
+        "effect": m.effect.value,
+        "reason": m.because,
+        "legal_basis": m.legal_basis,
+        "until": m.until.isoformat() if m.until else None,
+    }
+
+
+def check_json(result: CheckResult) -> dict[str, Any]:
+    return {"decision": result.decision, "measures": [measure_json(m) for m in result.measures]}
+
+
+def parse_subjects(ledger: Ledger, subjects: Sequence[str]) -> list[SubjectId]:
+    parsed = []
+    for i, text in enumerate(subjects):
+        try:
+            parsed.append(ledger.registry.parse(text))
+        except IdentifierError as exc:
+            field = "subject" if len(subjects) == 1 else f"subjects[{i}]"
+            raise IdentifierError(f"{field}: {exc}") from None
+    return parsed
+
+
+def check_many(
+    ledger: Ledger, subjects: Sequence[str], action: str, as_of: date | None = None
+) -> list[tuple[SubjectId, CheckResult]]:
+    """Check many subjects for one action, reading only the records that can decide it."""
+    if len(subjects) > MAX_SUBJECTS:
+        raise Conflict(f"subjects: at most {MAX_SUBJECTS} per request, got {len(subjects)}")
+    ids = parse_subjects(ledger, subjects)
+    with ledger.uow() as uow:
+        book = ledger.rulebook(uow)
+        day = as_of or today(book)
+        types = deciding_types(book, action)
+        if types is not None and not types:
+            return [(s, ALLOW) for s in ids]
+        keys = sorted({str(s) for s in ids})
+        records = uow.records.of_subjects(keys, sorted(types) if types is not None else None)
+        consent = (
+            {k: v.consent for k, v in uow.subjects.get_many(keys).items()} if types is None else {}
+        )
+    results = []
+    for s in ids:
+        own = records.get(str(s))
+        if types is not None and not own:
+            results.append((s, ALLOW))
+            continue
+        standing = evaluate(book, s.kind, own or [], day, consent=consent.get(str(s), False))
+        results.append((s, check(standing, action)))
+    return results
+
+
+def check_one(
+    ledger: Ledger, subject: str, action: str, as_of: date | None = None
+) -> dict[str, Any]:
+    [(_, result)] = check_many(ledger, [subject], action, as_of)
+    return check_json(result)

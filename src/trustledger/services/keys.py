@@ -1,0 +1,114 @@
+"""API keys: created with a role and a scope, shown once, stored hashed, checked per request."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from trustledger.domain.roles import Role
+from trustledger.services.ledger import Conflict, Ledger, NotFound
+from trustledger.store.keys import StoredKey
+
+PREFIX = "tlk"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller behind a key: its role and what it is bound to."""
+
+    key_id: str
+    role: Role
+    name: str
+    source: str | None = None
+    actions: tuple[str, ...] = ()
+    subject: str | None = None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(
+    ledger: Ledger,
+    role: Role,
+    name: str,
+    *,
+    source: str | None = None,
+    actions: Sequence[str] = (),
+    subject: str | None = None,
+) -> tuple[str, Principal]:
+    """Return the full key (shown once, never stored) and what it may do."""
+    with ledger.uow() as uow:
+        if role == Role.AGENCY:
+            if source is None or uow.sources.get(source) is None:
+                raise NotFound(f"source: an agency key needs a registered source, got {source!r}")
+        elif source is not None:
+            raise Conflict("source: only agency keys are bound to a source")
+        if role == Role.PROVIDER:
+            known = set(ledger.rulebook(uow).actions)
+            unknown = [a for a in actions if a not in known]
+            if not actions or unknown:
+                raise Conflict(
+                    f"actions: a provider key names the actions it may check; unknown: "
+                    f"{', '.join(unknown) or '(none given)'} (known: {', '.join(sorted(known))})"
+                )
+        elif actions:
+            raise Conflict("actions: only provider keys are bound to actions")
+        if role == Role.SUBJECT:
+            if subject is None:
+                raise Conflict("subject: a subject key names the subject it acts for")
+            subject = str(ledger.registry.parse(subject))
+        elif subject is not None:
+            raise Conflict("subject: only subject keys are bound to a subject")
+        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
+        uow.keys.add(
+            StoredKey(
+                key_id, _hash(secret), role.value, source, tuple(actions), subject, name, False
+            )
+        )
+        uow.commit()
+    principal = Principal(key_id, role, name, source, tuple(actions), subject)
+    return f"{PREFIX}_{key_id}_{secret}", principal
+
+
+class KeyCache:
+    """Verified keys for a few seconds, so a check costs no extra query; revocation waits a TTL."""
+
+    def __init__(self, ttl_seconds: float = 10.0) -> None:
+        self.ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, Principal]] = {}
+
+    def authenticate(self, ledger: Ledger, presented: str) -> Principal | None:
+        hit = self._cache.get(presented)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        prefix, _, rest = presented.partition("_")
+        key_id, _, secret = rest.partition("_")
+        if prefix != PREFIX or not key_id or not secret:
+            return None
+        with ledger.uow() as uow:
+            stored = uow.keys.get(key_id)
+        if (
+            stored is None
+            or stored.revoked
+            or not hmac.compare_digest(stored.secret_hash, _hash(secret))
+        ):
+            self._cache.pop(presented, None)
+            return None
+        principal = Principal(
+            stored.key_id,
+            Role(stored.role),
+            stored.name,
+            stored.source,
+            stored.actions,
+            stored.subject,
+        )
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[presented] = (now, principal)
+        return principal

@@ -1,0 +1,39 @@
+"""An API client over a ledger on each store, with keys for every role the service uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from trustledger.api import create_app
+from trustledger.domain.roles import Role
+from trustledger.services.keys import create_key
+from trustledger.services.ledger import Ledger
+
+
+class Keys:
+    def __init__(self, ledger: Ledger) -> None:
+        self.court = create_key(ledger, Role.AGENCY, "court", source="city-court")[0]
+        self.traffic = create_key(ledger, Role.AGENCY, "traffic", source="city-traffic")[0]
+        self.airline = create_key(ledger, Role.PROVIDER, "airline", actions=["travel.flight"])[0]
+        self.procurement = create_key(ledger, Role.PROVIDER, "portal", actions=["procurement.bid"])[
+            0
+        ]
+        self.admin = create_key(ledger, Role.ADMIN, "admin")[0]
+
+    @staticmethod
+    def auth(key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def keys(ledger: Ledger) -> Keys:
+    return Keys(ledger)
+
+
+@pytest.fixture
+def client(ledger: Ledger) -> Iterator[TestClient]:
+    with TestClient(create_app(ledger)) as client:
+        yield client
