@@ -142,6 +142,8 @@ class SchemeRegistry:
     """The identifier schemes a deployment accepts; `cn-rid` and `cn-uscc` are always there."""
 
     schemes: Mapping[str, Scheme] = field(default_factory=dict)
+    # Parsed identifiers and refusals: a ledger sees the same subjects again and again.
+    _seen: dict[str, SubjectId | str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def default(
@@ -159,6 +161,20 @@ class SchemeRegistry:
         return cls(schemes)
 
     def parse(self, text: str) -> SubjectId:
+        seen = self._seen.get(text)
+        if seen is None:
+            try:
+                seen = self._parse(text)
+            except IdentifierError as exc:
+                seen = str(exc)
+            if len(self._seen) >= 1_000_000:
+                self._seen.clear()
+            self._seen[text] = seen
+        if isinstance(seen, str):
+            raise IdentifierError(seen)
+        return seen
+
+    def _parse(self, text: str) -> SubjectId:
         scheme_name, sep, raw = text.strip().partition(":")
         if not sep:
             raise IdentifierError(f"identifier {text!r} must be written scheme:value")

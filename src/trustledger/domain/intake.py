@@ -62,7 +62,7 @@ def _date(row: Mapping[str, Any], name: str, today: date) -> date | None:
 
 
 class Intake:
-    """Admits lines from one source under one rulebook; remembers identifiers it has checked."""
+    """Admits lines from one source under one rulebook."""
 
     def __init__(
         self, book: Rulebook, registry: SchemeRegistry, source_kind: str, today: date
@@ -71,19 +71,12 @@ class Intake:
         self.registry = registry
         self.source_kind = source_kind
         self.today = today
-        self._subjects: dict[str, SubjectId | str] = {}
 
     def subject(self, text: str) -> SubjectId:
-        known = self._subjects.get(text)
-        if known is None:
-            try:
-                known = self.registry.parse(text)
-            except IdentifierError as exc:
-                known = str(exc)
-            self._subjects[text] = known
-        if isinstance(known, str):
-            raise Rejected("subject", known)
-        return known
+        try:
+            return self.registry.parse(text)
+        except IdentifierError as exc:
+            raise Rejected("subject", str(exc)) from None
 
     def admit(self, row: Mapping[str, Any]) -> NewRecord:
         unknown = [k for k in row if k not in FIELDS]

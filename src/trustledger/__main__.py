@@ -1,0 +1,3 @@
+from trustledger.cli import main
+
+main()
