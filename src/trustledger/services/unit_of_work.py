@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 
+from trustledger.store.audit import AuditRepository
 from trustledger.store.keys import KeyRepository
 from trustledger.store.repository import (
     RecordRepository,
@@ -29,6 +30,7 @@ class UnitOfWork:
         self.subjects = SubjectRepository(self.connection)
         self.records = RecordRepository(self.connection)
         self.keys = KeyRepository(self.connection)
+        self.audit = AuditRepository(self.connection)
         return self
 
     def __exit__(
