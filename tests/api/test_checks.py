@@ -16,6 +16,7 @@ def listed(client: TestClient, keys: Keys) -> None:
         "type": "court.dishonest_debtor",
         "reference": "(2026)1",
         "decided_on": "2026-03-02",
+        "notified_on": "2026-03-02",
     }
     assert client.post("/v1/records", json=rec, headers=keys.auth(keys.court)).status_code == 200
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Keys
+from trustledger.services import notices
+from trustledger.services.ledger import Ledger
 
 DEBTOR = "cn-rid:11010519491231002X"
 
@@ -15,6 +20,7 @@ def record(reference: str, **over: str) -> dict[str, str]:
         "type": "court.dishonest_debtor",
         "reference": reference,
         "decided_on": "2026-03-02",
+        "notified_on": "2026-03-02",
     }
     return {**base, **over}
 
@@ -145,3 +151,28 @@ def test_fulfilment_before_the_decision_is_refused(client: TestClient, keys: Key
     )
     assert bad.status_code == 409
     assert bad.json()["detail"].startswith("fulfilled_on")
+
+
+def test_the_notice_period_counts_from_the_notification(
+    client: TestClient, keys: Keys, ledger: Ledger
+) -> None:
+    """Without a notification date from the source, trustledger notifies today."""
+    late = record("(2026)12", decided_on="2026-01-05")
+    del late["notified_on"]
+    client.post("/v1/records", json=late, headers=keys.auth(keys.court))
+    day = today_in_city()
+    assert check(client, keys, (day + timedelta(days=9)).isoformat()) == "allow"
+    assert check(client, keys, (day + timedelta(days=10)).isoformat()) == "deny"
+    with ledger.uow() as uow:
+        sent = notices.pending(uow.connection, DEBTOR)
+    assert [(n["kind"], n["payload"]["lists"], n["payload"]["notified_on"]) for n in sent] == [
+        ("listing", ["dishonest-debtors"], day.isoformat())
+    ]
+    again = client.post("/v1/records", json=late, headers=keys.auth(keys.court))
+    assert again.json()["duplicates"] == 1
+    with ledger.uow() as uow:
+        assert len(notices.pending(uow.connection, DEBTOR)) == 1  # no second notice
+
+
+def today_in_city() -> date:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()

@@ -80,6 +80,7 @@ def test_report_then_check_over_loopback(server: tuple[str, dict[str, str]]) -> 
         "type": "court.dishonest_debtor",
         "reference": "(2026)e2e",
         "decided_on": "2026-03-02",
+        "notified_on": "2026-03-02",
     }
     posted = httpx.post(
         f"{base}/v1/records", json=record, headers={"Authorization": f"Bearer {keys['court']}"}

@@ -14,6 +14,7 @@ def test_debtor_is_denied_flights_after_notice(ledger: Ledger) -> None:
             "type": "court.dishonest_debtor",
             "reference": "(2026)京0105执1号",
             "decided_on": "2026-05-01",
+            "notified_on": "2026-05-01",
         }
     ]
     report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY)
@@ -23,8 +24,7 @@ def test_debtor_is_denied_flights_after_notice(ledger: Ledger) -> None:
     from datetime import date
 
     assert (
-        checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 10))["decision"]
-        == "allow"
+        checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 10))["decision"] == "allow"
     )
     denied = checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 11))
     assert denied == {

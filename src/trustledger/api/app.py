@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustledger import __version__
 from trustledger.api import problems
-from trustledger.api.routes import checks, public, records, subjects
+from trustledger.api.routes import audit, checks, me, public, records, reviews, subjects
 from trustledger.services.keys import KeyCache
 from trustledger.services.ledger import Ledger
 
@@ -82,7 +82,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.state.keys = KeyCache()
     registry = CollectorRegistry()
     problems.install(app)
-    for module in (records, checks, subjects, public):
+    for module in (records, checks, subjects, me, reviews, audit, public):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")

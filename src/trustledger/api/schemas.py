@@ -36,6 +36,11 @@ class RecordIn(BaseModel):
     amount: str | float | None = None
     note: str | None = None
     fulfilled_on: str | None = None
+    notified_on: str | None = Field(
+        default=None,
+        description="When the source notified the subject; notice periods count from it. "
+        "Without it, trustledger notifies the subject on receipt.",
+    )
 
 
 class RecordBatch(BaseModel):

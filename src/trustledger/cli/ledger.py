@@ -64,7 +64,7 @@ def rulebook_validate(
             emit({"valid": False, "errors": errors}, True, lambda: None)
         else:
             for e in exc.errors:
-                err.print(f"{file}:{e}", highlight=False, markup=False)
+                err.print(f"{file}:{e}", highlight=False, markup=False, soft_wrap=True)
             err.print(f"[red]{len(errors)} error(s)[/red]")
         raise typer.Exit(1) from None
     emit(

@@ -129,6 +129,8 @@ DEMO_KEYS = (
     ),
     (Role.PROVIDER, "City Procurement Portal", None, ("procurement.bid",)),
     (Role.ADMIN, "Demo administrator", None, ()),
+    (Role.REVIEWER, "Credit review office", None, ()),
+    (Role.AUDITOR, "Audit office", None, ()),
 )
 
 
@@ -175,6 +177,10 @@ def demo(
         for role, name, source, actions in DEMO_KEYS:
             made[name] = keys.create_key(ledger, role, name, source=source, actions=actions)[0]
         showcase = demo_service.showcase(city)
+        debtor = city.examples.get("court.dishonest_debtor", showcase[0][1] if showcase else "")
+        made["The debtor (subject key)"] = keys.create_key(
+            ledger, Role.SUBJECT, "demo subject", subject=debtor
+        )[0]
         for label, subject in showcase[:2]:
             out.rule(label)
             data = standing.score(ledger, subject)
@@ -183,7 +189,6 @@ def demo(
                 f"{', '.join(data['lists']) or 'none'}",
                 soft_wrap=True,
             )
-        debtor = city.examples.get("court.dishonest_debtor", showcase[0][1] if showcase else "")
         base = f"http://{host}:{port}"
         airline, court, admin = (
             made["Example Airlines"],
@@ -203,6 +208,10 @@ def demo(
             '"type": "court.dishonest_debtor", "reference": "(2026)demo-1", '
             f'"decided_on": "{data_date(ledger)}"}}\'',
             f"curl -s '{base}/v1/lists/dishonest-debtors?limit=5'",
+            f"curl -s {base}/v1/me -H 'Authorization: Bearer {made['The debtor (subject key)']}'",
+            f"curl -s '{base}/v1/me/report?format=html' "
+            f"-H 'Authorization: Bearer {made['The debtor (subject key)']}' > report.html",
+            f"curl -s {base}/v1/audit/verify -H 'Authorization: Bearer {made['Audit office']}'",
             f"open {base}/docs",
         ):
             out.print(line, soft_wrap=True, highlight=False, markup=False)

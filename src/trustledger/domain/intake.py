@@ -15,7 +15,16 @@ from typing import Any
 from trustledger.domain.identifiers import IdentifierError, SchemeRegistry, SubjectId
 from trustledger.domain.rulebook import Rulebook
 
-FIELDS = ("subject", "type", "reference", "decided_on", "amount", "note", "fulfilled_on")
+FIELDS = (
+    "subject",
+    "type",
+    "reference",
+    "decided_on",
+    "amount",
+    "note",
+    "fulfilled_on",
+    "notified_on",
+)
 REQUIRED = ("subject", "type", "reference", "decided_on")
 
 
@@ -36,6 +45,8 @@ class NewRecord:
     amount: Decimal | None
     note: str | None
     fulfilled_on: date | None
+    notified_on: date | None = None
+    lists: tuple[str, ...] = ()  # the lists this record can enter: its subject gets a notice
 
 
 def _text(row: Mapping[str, Any], name: str) -> str | None:
@@ -102,7 +113,10 @@ class Intake:
         subject = self.subject(_text(row, "subject") or "")
         if subject.kind not in record_type.subject_kinds:
             kinds = ", ".join(record_type.subject_kinds)
-            raise Rejected("subject", f"{type_code} applies to {kinds}, not to a {subject.kind}")
+            article = "an" if subject.kind.value[0] in "aeiou" else "a"
+            raise Rejected(
+                "subject", f"{type_code} applies to {kinds}, not to {article} {subject.kind}"
+            )
         decided_on = _date(row, "decided_on", self.today)
         assert decided_on is not None
         fulfilled_on = _date(row, "fulfilled_on", self.today)
@@ -117,6 +131,12 @@ class Intake:
                 raise Rejected("amount", f"{amount_text!r} is not a number") from None
             if not amount.is_finite() or amount < 0:
                 raise Rejected("amount", f"{amount_text!r} must be a non-negative number")
+        notified_on = _date(row, "notified_on", self.today)
+        if notified_on is not None and notified_on < decided_on:
+            raise Rejected("notified_on", "is before decided_on")
+        lists = tuple(spec.code for spec in self.book.index.lists_by_type.get(type_code, ()))
+        if lists and notified_on is None:
+            notified_on = self.today  # trustledger notifies now; the notice period starts today
         reference = _text(row, "reference") or ""
         if len(reference) > 200:
             raise Rejected("reference", "is longer than 200 characters")
@@ -128,4 +148,6 @@ class Intake:
             amount=amount,
             note=_text(row, "note"),
             fulfilled_on=fulfilled_on,
+            notified_on=notified_on,
+            lists=lists,
         )

@@ -22,22 +22,29 @@ class Permission(StrEnum):
     RECORDS_WRITE = "records:write"  # report, fulfil, void (own source only)
     CHECKS = "checks"  # decisions for allowed actions only
     SCORES_READ = "scores:read"  # any subject's full standing
-    SELF_READ = "self:read"  # one's own standing, records, access log
-    DISPUTES_FILE = "disputes:file"
+    SELF_READ = "self:read"  # one's own standing, records, access log, report
+    SELF_WRITE = "self:write"  # one's own consent, disputes, repair requests, statements
+    DISPUTES_READ = "disputes:read"  # agencies: disputes of their own records
     DISPUTES_DECIDE = "disputes:decide"
     PROPOSALS_DECIDE = "proposals:decide"
+    REPAIRS_DECIDE = "repairs:decide"
     AUDIT_READ = "audit:read"
-    KEYS_MANAGE = "keys:manage"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.DISPUTES_FILE}),
-    Role.AGENCY: frozenset({Permission.RECORDS_WRITE}),
+    Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.SELF_WRITE}),
+    Role.AGENCY: frozenset({Permission.RECORDS_WRITE, Permission.DISPUTES_READ}),
     Role.PROVIDER: frozenset({Permission.CHECKS}),
     Role.REVIEWER: frozenset(
-        {Permission.SCORES_READ, Permission.DISPUTES_DECIDE, Permission.PROPOSALS_DECIDE}
+        {
+            Permission.SCORES_READ,
+            Permission.DISPUTES_READ,
+            Permission.DISPUTES_DECIDE,
+            Permission.PROPOSALS_DECIDE,
+            Permission.REPAIRS_DECIDE,
+        }
     ),
-    Role.ADMIN: frozenset({Permission.SCORES_READ, Permission.CHECKS, Permission.KEYS_MANAGE}),
+    Role.ADMIN: frozenset({Permission.SCORES_READ, Permission.CHECKS}),
     Role.AUDITOR: frozenset({Permission.AUDIT_READ}),
 }
 

@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -22,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StringConstraints,
     ValidationError,
 )
 
@@ -39,7 +41,9 @@ def _period(value: Any) -> Period:
 
 PeriodField = Annotated[Period, BeforeValidator(_period), PlainSerializer(str, return_type=str)]
 Code = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9A-Z][a-zA-Z0-9_.\-]*$")]
-Text = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Nothing is permanent: no record type counts for more than ten years (FCRA: seven).
+LONGEST = Period(10, "y")
 
 
 class Category(StrEnum):
@@ -99,6 +103,7 @@ class RecordType(_Strict):
     cap: int | None = Field(default=None, gt=0)
     tier_cap: Code | None = None
     repair: Repair | None = None
+    suspend_when_disputed: bool = False  # a disputed record stops counting until decided
 
     def end(self, decided_on: date, fulfilled_on: date | None = None) -> date:
         """The first day a record of this type no longer counts (credit repair may bring it in)."""
@@ -106,6 +111,10 @@ class RecordType(_Strict):
         if fulfilled_on is not None and self.repair is not None:
             end = min(end, max(fulfilled_on, self.repair.after.after(decided_on)))
         return end
+
+
+class DisputeRules(_Strict):
+    decide_within: PeriodField = Period(30, "d")  # FCRA: reinvestigated within 30 days
 
 
 class ListEntry(_Strict):
@@ -156,6 +165,7 @@ class Rulebook(_Strict):
     record_types: tuple[RecordType, ...]
     lists: tuple[ListSpec, ...]
     measures: tuple[Measure, ...]
+    disputes: DisputeRules = DisputeRules()
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -271,6 +281,20 @@ def lawfulness_errors(book: Rulebook) -> list[RulebookError]:
     for i, rt in enumerate(book.record_types):
         if rt.tier_cap is not None and rt.tier_cap not in tier_codes:
             err(("record_types", i, "tier_cap"), f"unknown tier {rt.tier_cap!r}")
+        if rt.counts_for.amount == 0:
+            err(("record_types", i, "counts_for"), "a record type must count for at least 1d")
+        elif _longer(rt.counts_for, LONGEST):
+            err(
+                ("record_types", i, "counts_for"),
+                f"{rt.counts_for} is longer than {LONGEST}: nothing is permanent",
+            )
+        if rt.repair is not None and _longer(rt.repair.after, rt.counts_for):
+            err(("record_types", i, "repair", "after"), "repair.after is longer than counts_for")
+
+    try:
+        ZoneInfo(book.zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        err(("zone",), f"unknown time zone {book.zone!r} (e.g. Asia/Shanghai)")
 
     for i, spec in enumerate(book.lists):
         by_types, by_tiers = spec.entry.record_types, spec.entry.tiers
@@ -308,6 +332,27 @@ def lawfulness_errors(book: Rulebook) -> list[RulebookError]:
     return errors
 
 
+def _longer(period: Period, than: Period) -> bool:
+    """Whether `period` ends later than `than` from every start (compared from a leap day)."""
+    start = date(2024, 2, 29)
+    return period.after(start) > than.after(start)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key written twice in one mapping (the second would win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
     """The 1-based line of the YAML node at `loc`, or of its nearest existing parent."""
     node, line = root, None
@@ -330,7 +375,7 @@ def parse_rulebook(text: str) -> Rulebook:
     """Parse and validate a rulebook; raise RulebookInvalid listing every error."""
     try:
         root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -7,7 +7,7 @@ public rulebook gets the same answer, and every point names the record and rule 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -27,6 +27,7 @@ class Record:
     voided: bool = False
     disputed: bool = False
     amount: Decimal | None = None
+    notified_on: date | None = None  # when the subject was notified; notice periods count from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ class Standing:
     contributions: tuple[Contribution, ...]
     lists: tuple[Membership, ...]
     measures: tuple[MeasureInForce, ...]
+    # Lists whose entry condition holds but which need a reviewer's confirmation first.
+    awaiting_review: tuple[Membership, ...] = ()
 
     def on_list(self, code: str) -> bool:
         return any(m.list == code for m in self.lists)
@@ -136,6 +139,8 @@ def evaluate(
         rt = index.types.get(r.type)
         if rt is None or kind not in rt.subject_kinds:
             continue
+        if r.disputed and rt.suspend_when_disputed:
+            continue
         known.append((r, rt, rt.end(r.decided_on, r.fulfilled_on)))
     counting = [k for k in known if as_of < k[2]]
 
@@ -149,7 +154,8 @@ def evaluate(
         total = book.score.base
         worst_cap = -1
         for items in by_type.values():
-            items.sort(key=lambda k: (k[0].decided_on, k[0].reference))
+            # Oldest first; (source, reference) is unique, so the order never depends on input.
+            items.sort(key=lambda k: (k[0].decided_on, k[0].reference, k[0].source))
             rt = items[0][1]
             room = rt.cap if rt.cap is not None else None
             for r, _, end in items:
@@ -164,18 +170,25 @@ def evaluate(
         score = max(book.score.min, min(book.score.max, total))
         rank = next(i for i, t in enumerate(book.tiers) if score >= t.min)
         tier = book.tiers[max(rank, worst_cap)].code
-        contributions.sort(key=lambda c: (c.counts_until, c.type, c.reference))
+        contributions.sort(key=lambda c: (c.counts_until, c.type, c.reference, c.source))
 
     def confirmed(spec: ListSpec) -> Confirmation | None:
         if spec.review != "required":
             return None
-        return next((c for c in confirmations if c.list == spec.code and c.in_force(as_of)), None)
+        # The earliest confirmation in force, whatever order the confirmations come in.
+        return min(
+            (c for c in confirmations if c.list == spec.code and c.in_force(as_of)),
+            key=lambda c: (c.confirmed_on, c.ended_on or date.max),
+            default=None,
+        )
 
     memberships: list[Membership] = []
+    awaiting: list[Membership] = []
     entering: dict[str, list[tuple[date, date, str]]] = {}
     for r, rt, end in known:
         for spec in index.lists_by_type.get(rt.code, ()):
-            start = r.decided_on + timedelta(days=spec.notice_days)
+            notified = r.decided_on if r.notified_on is None else max(r.decided_on, r.notified_on)
+            start = notified + timedelta(days=spec.notice_days)
             if start < end:
                 entering.setdefault(spec.code, []).append((start, end, r.reference))
     for code, spans in entering.items():
@@ -184,19 +197,22 @@ def evaluate(
         if span is None:
             continue
         since = span[0]
+        because = next(ref for s, e, ref in sorted(spans) if s <= as_of < e)
+        membership = Membership(code, spec.kind, since, span[1], f"record:{because}")
         if spec.review == "required":
             confirmation = confirmed(spec)
             if confirmation is None:
+                awaiting.append(membership)
                 continue
-            since = max(since, confirmation.confirmed_on)
-        because = next(ref for s, e, ref in sorted(spans) if s <= as_of < e)
-        memberships.append(Membership(code, spec.kind, since, span[1], f"record:{because}"))
+            membership = replace(membership, since=max(since, confirmation.confirmed_on))
+        memberships.append(membership)
     if tier is not None:
         for spec in index.tier_lists:
             if tier not in (spec.entry.tiers or ()):
                 continue
             confirmation = confirmed(spec)
             if spec.review == "required" and confirmation is None:
+                awaiting.append(Membership(spec.code, spec.kind, None, None, f"tier:{tier}"))
                 continue
             confirmed_on = confirmation.confirmed_on if confirmation else None
             memberships.append(Membership(spec.code, spec.kind, confirmed_on, None, f"tier:{tier}"))
@@ -219,6 +235,7 @@ def evaluate(
         contributions=tuple(contributions),
         lists=tuple(memberships),
         measures=tuple(measures),
+        awaiting_review=tuple(sorted(awaiting, key=lambda m: m.list)),
     )
 
 

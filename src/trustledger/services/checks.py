@@ -11,8 +11,10 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.identifiers import IdentifierError, SubjectId
+from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.scoring import CheckResult, MeasureInForce, check, deciding_types, evaluate
 from trustledger.services.ledger import Conflict, Ledger, today
+from trustledger.services.unit_of_work import UnitOfWork
 
 MAX_SUBJECTS = 1_000
 ALLOW = CheckResult("allow", ())
@@ -46,7 +48,12 @@ def parse_subjects(ledger: Ledger, subjects: Sequence[str]) -> list[SubjectId]:
 
 
 def check_many(
-    ledger: Ledger, subjects: Sequence[str], action: str, as_of: date | None = None
+    ledger: Ledger,
+    subjects: Sequence[str],
+    action: str,
+    as_of: date | None = None,
+    *,
+    actor: str = "cli",
 ) -> list[tuple[SubjectId, CheckResult]]:
     """Check many subjects for one action, reading only the records that can decide it."""
     if len(subjects) > MAX_SUBJECTS:
@@ -57,25 +64,60 @@ def check_many(
         day = as_of or today(book)
         types = deciding_types(book, action)
         if types is not None and not types:
-            return [(s, ALLOW) for s in ids]
-        keys = sorted({str(s) for s in ids})
-        records = uow.records.of_subjects(keys, sorted(types) if types is not None else None)
-        consent = (
-            {k: v.consent for k, v in uow.subjects.get_many(keys).items()} if types is None else {}
+            results = [(s, ALLOW) for s in ids]
+        else:
+            results = _decide(uow, book, ids, action, day, types)
+        # Every check is a read of personal data: it goes into the subject's access log.
+        uow.audit.append_many(
+            [
+                {
+                    "actor": actor,
+                    "action": "check",
+                    "subject": str(s),
+                    "detail": {"action": action, "decision": r.decision, "as_of": day.isoformat()},
+                }
+                for s, r in results
+            ]
         )
+        uow.commit()
+    return results
+
+
+def _decide(
+    uow: UnitOfWork,
+    book: Rulebook,
+    ids: list[SubjectId],
+    action: str,
+    day: date,
+    types: frozenset[str] | None,
+) -> list[tuple[SubjectId, CheckResult]]:
+    keys = sorted({str(s) for s in ids})
+    records = uow.records.of_subjects(keys, sorted(types) if types is not None else None)
+    # Consent and confirmed proposals matter only when the tier can decide (`types` is None).
+    tiered = types is None
+    consent = {k: v.consent for k, v in uow.subjects.get_many(keys).items()} if tiered else {}
+    reviewed = uow.proposals.confirmations(keys)
     results = []
     for s in ids:
-        own = records.get(str(s))
-        if types is not None and not own:
+        key = str(s)
+        own = records.get(key)
+        if not tiered and not own:
             results.append((s, ALLOW))
             continue
-        standing = evaluate(book, s.kind, own or [], day, consent=consent.get(str(s), False))
+        standing = evaluate(
+            book,
+            s.kind,
+            own or [],
+            day,
+            consent=consent.get(key, False),
+            confirmations=reviewed.get(key, ()),
+        )
         results.append((s, check(standing, action)))
     return results
 
 
 def check_one(
-    ledger: Ledger, subject: str, action: str, as_of: date | None = None
+    ledger: Ledger, subject: str, action: str, as_of: date | None = None, *, actor: str = "cli"
 ) -> dict[str, Any]:
-    [(_, result)] = check_many(ledger, [subject], action, as_of)
+    [(_, result)] = check_many(ledger, [subject], action, as_of, actor=actor)
     return check_json(result)

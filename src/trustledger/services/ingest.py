@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
 
 from trustledger.domain.intake import FIELDS, Intake, NewRecord, Rejected
+from trustledger.services import notices
 from trustledger.services.ledger import Ledger, NotFound, today
 from trustledger.services.unit_of_work import UnitOfWork
 
@@ -30,33 +31,57 @@ class ImportReport:
         return {"inserted": self.inserted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
+BOM = "\ufeff"  # spreadsheets save "CSV UTF-8" with one; it is not part of the first name
+CHUNK = 1 << 20  # read this many characters at a time, not a line at a time
+
+
+def _chunks(stream: TextIO) -> Iterator[list[str]]:
+    """The stream's lines, a chunk at a time: a progress wrapper then does its work per chunk."""
+    while chunk := stream.readlines(CHUNK):
+        yield chunk
+
+
 def read_jsonl(stream: TextIO) -> Iterator[tuple[int, Row]]:
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, Rejected("", f"not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(row, dict):
-            yield number, Rejected("", "a line must be a JSON object")
-            continue
-        yield number, row
+    number = 0
+    loads, decode_error = json.loads, json.JSONDecodeError
+    for chunk in _chunks(stream):
+        for line in chunk:
+            number += 1
+            if number == 1 and line.startswith(BOM):
+                line = line[1:]
+            if not line.strip():
+                continue
+            try:
+                row = loads(line)
+            except decode_error as exc:
+                yield number, Rejected("", f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(row, dict):
+                yield number, Rejected("", "a line must be a JSON object")
+                continue
+            yield number, row
 
 
 def read_csv(stream: TextIO) -> Iterator[tuple[int, Row]]:
-    reader = csv.DictReader(stream)
-    header = reader.fieldnames or []
+    """Rows by the line they start on (the header is line 1; a quoted value may span lines)."""
+    reader = csv.reader(line for chunk in _chunks(stream) for line in chunk)
+    header = next(reader, [])
+    if header and header[0].startswith(BOM):
+        header[0] = header[0][1:]
     unknown = [name for name in header if name not in FIELDS]
     if unknown:
         yield 1, Rejected(unknown[0], f"unknown column (columns are {', '.join(FIELDS)})")
         return
-    for row in reader:
-        if None in row:
-            yield reader.line_num, Rejected("", "more values than columns")
+    width = len(header)
+    end = reader.line_num
+    for values in reader:
+        start, end = end + 1, reader.line_num
+        if not values:  # a blank line
             continue
-        yield reader.line_num, row
+        if len(values) > width:
+            yield start, Rejected("", "more values than columns")
+            continue
+        yield start, dict(zip(header, values, strict=False))
 
 
 def reader_for(name: str) -> Callable[[TextIO], Iterator[tuple[int, Row]]]:
@@ -74,12 +99,42 @@ def record_row(source: str, r: NewRecord) -> dict[str, Any]:
         "amount": r.amount,
         "note": r.note,
         "fulfilled_on": r.fulfilled_on,
+        "notified_on": r.notified_on,
     }
 
 
+def listing_notices(
+    uow: UnitOfWork, source: str, batch: Sequence[NewRecord], known: Mapping[str, int]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """A notice for each newly stored record that can put its subject on a list."""
+    return [
+        (
+            str(r.subject),
+            "listing",
+            {
+                "source": source,
+                "reference": r.reference,
+                "type": r.type,
+                "lists": list(r.lists),
+                "decided_on": r.decided_on,
+                "notified_on": r.notified_on,
+            },
+        )
+        for r in batch
+        if r.lists and r.reference not in known
+    ]
+
+
 def _store(uow: UnitOfWork, source: str, batch: list[NewRecord]) -> int:
-    uow.subjects.ensure({(str(r.subject), r.subject.kind.value) for r in batch})
-    return uow.records.add_many([record_row(source, r) for r in batch])
+    listing = [r.reference for r in batch if r.lists]
+    known = uow.records.ids_by_reference(source, listing) if listing else {}
+    # The scheme registry hands out one SubjectId per identifier, so identity finds repeats.
+    subjects = {id(r.subject): r.subject for r in batch}.values()
+    uow.subjects.ensure({(str(s), s.kind.value) for s in subjects})
+    inserted = uow.records.add_many([record_row(source, r) for r in batch])
+    if listing:
+        notices.enqueue(uow.connection, listing_notices(uow, source, batch, known))
+    return inserted
 
 
 def import_rows(

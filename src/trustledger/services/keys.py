@@ -27,6 +27,11 @@ class Principal:
     actions: tuple[str, ...] = ()
     subject: str | None = None
 
+    @property
+    def actor(self) -> str:
+        """How this caller appears in the audit log and in a subject's access log."""
+        return f"{self.role.value}:{self.key_id} {self.name}"
+
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

@@ -49,7 +49,7 @@ class Ledger:
             raise NotFound("no active rulebook: run `trustledger init` first")
         book = self._books.get(stored.digest)
         if book is None:
-            book = self._books[stored.digest] = parse_rulebook(stored.text)
+            book = self._books[stored.digest] = parse_rulebook(uow.rulebooks.text(stored.id))
         return book
 
     def close(self) -> None:

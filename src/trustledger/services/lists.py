@@ -55,6 +55,7 @@ def public_list(
             )
         known = uow.subjects.get_many(candidates)
         by_subject = uow.records.of_subjects(list(known))
+        reviewed = uow.proposals.confirmations(list(known))
     entries = []
     for subject_id in candidates:
         stored = known.get(subject_id)
@@ -66,6 +67,7 @@ def public_list(
             by_subject.get(subject_id, []),
             day,
             consent=stored.consent,
+            confirmations=reviewed.get(subject_id, ()),
         )
         for m in standing.lists:
             if m.list == code:

@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.intake import Intake, NewRecord, Rejected
-from trustledger.services.ingest import record_row
+from trustledger.services import notices
+from trustledger.services.ingest import listing_notices, record_row
 from trustledger.services.ledger import Conflict, Ledger, NotFound, today
 
 MAX_BATCH = 10_000
@@ -60,6 +61,7 @@ def submit(
                 fresh.setdefault(record.reference, record)
         uow.subjects.ensure({(str(r.subject), r.subject.kind.value) for r in fresh.values()})
         uow.records.add_many([record_row(source_code, r) for r in fresh.values()])
+        notices.enqueue(uow.connection, listing_notices(uow, source_code, list(fresh.values()), {}))
         after = uow.records.ids_by_reference(source_code, list(fresh))
         uow.commit()
     for i, record in admitted.items():

@@ -28,23 +28,39 @@ def assess(
     """The standing of one subject on a day under the active (or a stored) rulebook version."""
     subject_id = ledger.registry.parse(subject)
     book = ledger.rulebook(uow, version)
-    stored = uow.subjects.get(str(subject_id))
-    records = uow.records.of_subject(str(subject_id)) if stored else []
+    key = str(subject_id)
+    stored = uow.subjects.get(key)
+    records = uow.records.of_subject(key) if stored else []
     standing = evaluate(
         book,
         subject_id.kind,
         records,
         as_of or today(book),
         consent=bool(stored and stored.consent),
+        confirmations=uow.proposals.confirmations([key]).get(key, ()) if stored else (),
     )
     return Assessment(subject_id, standing)
 
 
 def score(
-    ledger: Ledger, subject: str, as_of: date | None = None, version: str | None = None
+    ledger: Ledger,
+    subject: str,
+    as_of: date | None = None,
+    version: str | None = None,
+    *,
+    actor: str = "cli",
 ) -> dict[str, Any]:
+    """A subject's standing, explained; the read is logged in the subject's access log."""
     with ledger.uow() as uow:
-        return score_json(assess(ledger, uow, subject, as_of, version))
+        assessment = assess(ledger, uow, subject, as_of, version)
+        uow.audit.append(
+            actor=actor,
+            action="score.read",
+            subject=str(assessment.subject),
+            detail={"as_of": assessment.standing.as_of.isoformat()},
+        )
+        uow.commit()
+    return score_json(assessment)
 
 
 def _measure_json(m: MeasureInForce) -> dict[str, Any]:

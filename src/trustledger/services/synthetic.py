@@ -153,6 +153,7 @@ def build_city(
         SubjectKind.PUBLIC_BODY: city.public_bodies,
     }
     sequence = 0
+    listed = set(book.index.lists_by_type)
     latest: dict[str, date] = {}
     for kind, rates in RATES.items():
         subjects = population[kind]
@@ -174,6 +175,8 @@ def build_city(
                     "reference": f"{source}-{decided.year}-{sequence:08d}",
                     "decided_on": decided.isoformat(),
                 }
+                if type_code in listed:  # historical decisions were served when made
+                    row["notified_on"] = row["decided_on"]
                 if rng.random() < FULFILMENT.get(type_code, 0.0):
                     done = decided + timedelta(days=rng.randrange(1, 400))
                     if done <= today:
@@ -181,8 +184,10 @@ def build_city(
                 city.records.setdefault(source, []).append(row)
                 # The showcase wants a recent, still counting record of a scored subject.
                 settled = decided <= today - timedelta(days=30)  # past any notice period
-                if settled and "fulfilled_on" not in row and (
-                    kind != SubjectKind.PERSON or subject in city.consenting
+                if (
+                    settled
+                    and "fulfilled_on" not in row
+                    and (kind != SubjectKind.PERSON or subject in city.consenting)
                 ):
                     newest = latest.get(type_code)
                     if newest is None or decided > newest:

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 
 from trustledger.store.audit import AuditRepository
+from trustledger.store.due_process import DisputeRepository, ProposalRepository, RepairRepository
 from trustledger.store.keys import KeyRepository
 from trustledger.store.repository import (
     RecordRepository,
@@ -31,6 +32,9 @@ class UnitOfWork:
         self.records = RecordRepository(self.connection)
         self.keys = KeyRepository(self.connection)
         self.audit = AuditRepository(self.connection)
+        self.disputes = DisputeRepository(self.connection)
+        self.proposals = ProposalRepository(self.connection)
+        self.repairs = RepairRepository(self.connection)
         return self
 
     def __exit__(

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.scoring import Record
+from trustledger.store import bulk
 from trustledger.store.tables import record_events, records, rulebooks, sources, subjects
 
 
@@ -26,7 +27,6 @@ class StoredRulebook:
     id: int
     name: str
     version: str
-    text: str
     digest: str
     active: bool
 
@@ -50,11 +50,20 @@ class RulebookRepository:
         self.conn = conn
 
     def _one(self, *where: Any) -> StoredRulebook | None:
-        row = self.conn.execute(select(rulebooks).where(*where)).first()
+        """A version's identity and digest, without its text (asked for on every request)."""
+        c = rulebooks.c
+        row = self.conn.execute(
+            select(c.id, c.name, c.version, c.digest, c.active).where(*where)
+        ).first()
         return (
-            StoredRulebook(**{k: row._mapping[k] for k in StoredRulebook.__annotations__})
-            if row
-            else None
+            StoredRulebook(row.id, row.name, row.version, row.digest, row.active) if row else None
+        )
+
+    def text(self, rulebook_id: int) -> str:
+        return str(
+            self.conn.execute(
+                select(rulebooks.c.text).where(rulebooks.c.id == rulebook_id)
+            ).scalar_one()
         )
 
     def get(self, name: str, version: str) -> StoredRulebook | None:
@@ -120,17 +129,14 @@ class SubjectRepository:
     def get_many(self, subject_ids: Sequence[str]) -> dict[str, Subject]:
         found: dict[str, Subject] = {}
         for start in range(0, len(subject_ids), 500):
-            rows = self.conn.execute(
-                select(subjects).where(subjects.c.id.in_(subject_ids[start : start + 500]))
-            )
+            rows = self.conn.execute(_SUBJECTS, {"ids": list(subject_ids[start : start + 500])})
             found.update({r.id: Subject(r.id, SubjectKind(r.kind), bool(r.consent)) for r in rows})
         return found
 
     def ensure(self, rows: Iterable[tuple[str, str]]) -> None:
         """Register (id, kind) pairs not seen before; known subjects are left as they are."""
         params = [{"id": i, "kind": k} for i, k in rows]
-        if params:
-            self.conn.execute(_insert_ignoring_conflicts(self.conn, subjects, ["id"]), params)
+        bulk.insert_ignoring(self.conn, subjects, params, ["id"])
 
     def set_consent(self, rows: Iterable[tuple[str, str]], consent: bool) -> None:
         """Record the consent of (id, kind) subjects, registering those not seen before."""
@@ -142,19 +148,37 @@ class SubjectRepository:
         self.conn.execute(statement, [{"subject_id": i} for i, _ in rows])
 
 
+# Built once, bound per call: a check runs these on every request.
+_ENGINE_COLUMNS = (
+    records.c.subject,
+    records.c.reference,
+    records.c.type,
+    records.c.decided_on,
+    records.c.source,
+    records.c.fulfilled_on,
+    records.c.voided,
+    records.c.disputed,
+    records.c.amount,
+    records.c.notified_on,
+)
+_RECORDS_OF = select(*_ENGINE_COLUMNS).where(
+    records.c.subject.in_(bindparam("ids", expanding=True))
+)
+_RECORDS_OF_TYPES = _RECORDS_OF.where(records.c.type.in_(bindparam("types", expanding=True)))
+_SUBJECTS = select(subjects).where(subjects.c.id.in_(bindparam("ids", expanding=True)))
+
+
 class RecordRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def add_many(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert records, skipping each (source, reference) already stored; count the new."""
-        if not rows:
-            return 0
-        statement = _insert_ignoring_conflicts(self.conn, records, ["source", "reference"])
-        if self.conn.dialect.name == "sqlite":  # sqlite3 sums executemany's rowcount
-            return self.conn.execute(statement, list(rows)).rowcount
-        # psycopg batches the rows into multi-VALUES statements: count what RETURNING gives back.
-        return len(self.conn.execute(statement.returning(records.c.id), list(rows)).all())
+        """Insert records, skipping each (source, reference) already stored; count the new.
+
+        The rows are dicts with the same keys (columns of `records`). This is ingest's hot
+        path, so it goes through the driver in the caller's transaction (see store/bulk.py).
+        """
+        return bulk.insert_ignoring(self.conn, records, rows, ["source", "reference"])
 
     def of_subject(self, subject_id: str) -> list[Record]:
         return self.of_subjects([subject_id]).get(subject_id, [])
@@ -194,23 +218,11 @@ class RecordRepository:
         self, subject_ids: Sequence[str], types: Sequence[str] | None = None
     ) -> dict[str, list[Record]]:
         """Records of many subjects at once (optionally only some types), by subject."""
-        c = records.c
         out: dict[str, list[Record]] = {}
+        statement = _RECORDS_OF if types is None else _RECORDS_OF_TYPES
         for start in range(0, len(subject_ids), 500):
-            query = select(
-                c.subject,
-                c.reference,
-                c.type,
-                c.decided_on,
-                c.source,
-                c.fulfilled_on,
-                c.voided,
-                c.disputed,
-                c.amount,
-            ).where(c.subject.in_(subject_ids[start : start + 500]))
-            if types is not None:
-                query = query.where(c.type.in_(types))
-            for r in self.conn.execute(query):
+            params = {"ids": list(subject_ids[start : start + 500]), "types": list(types or ())}
+            for r in self.conn.execute(statement, params):
                 out.setdefault(r.subject, []).append(
                     Record(
                         r.reference,
@@ -221,6 +233,7 @@ class RecordRepository:
                         bool(r.voided),
                         bool(r.disputed),
                         r.amount,
+                        r.notified_on,
                     )
                 )
         return out
@@ -230,5 +243,12 @@ class RecordRepository:
             select(record_events)
             .where(record_events.c.record_id == record_id)
             .order_by(record_events.c.id)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    def all_of_subject(self, subject_id: str) -> list[dict[str, Any]]:
+        """Every stored record of a subject, voided ones too, as stored (for subject access)."""
+        rows = self.conn.execute(
+            select(records).where(records.c.subject == subject_id).order_by(records.c.id)
         )
         return [dict(r._mapping) for r in rows]

@@ -68,6 +68,7 @@ records = Table(
     Column("amount", Numeric(18, 2), nullable=True),
     Column("note", Text, nullable=True),
     Column("fulfilled_on", Date, nullable=True),
+    Column("notified_on", Date, nullable=True),  # notice periods count from the notification
     Column("voided", Boolean, nullable=False, server_default="0"),
     Column("disputed", Boolean, nullable=False, server_default="0"),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -101,4 +102,71 @@ api_keys = Table(
     Column("name", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+
+# --- due process (migration 0005) -----------------------------------------------------------
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("record_id", Id, ForeignKey("records.id"), nullable=False),
+    Column("subject", String(120), nullable=False),
+    Column("source", String(100), nullable=False),  # the record's source, which sees the dispute
+    Column("grounds", Text, nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),  # open | upheld | rejected
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("filed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_disputes_subject", "subject"),
+    Index("ix_disputes_status_due", "status", "due_on"),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("subject", String(120), nullable=False),
+    Column("list", String(100), nullable=False),
+    Column("because", String(200), nullable=False),  # e.g. tier:D
+    Column("proposed_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),  # pending | confirmed | rejected | ended
+    Column("statement", Text, nullable=True),  # the subject's, before the decision
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("ended_on", Date, nullable=True),
+    Index("ix_proposals_subject", "subject"),
+    Index("ix_proposals_status", "status"),
+)
+
+repairs = Table(
+    "repairs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("record_id", Id, ForeignKey("records.id"), nullable=False),
+    Column("subject", String(120), nullable=False),
+    Column("commitment", Text, nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),  # open | approved | rejected
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_repairs_subject", "subject"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("subject", String(120), nullable=False),
+    Column("kind", String(40), nullable=False),  # listing | dispute | proposal | repair | expiry
+    Column("payload", Text, nullable=False),  # JSON
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Index("ix_outbox_unsent", "sent_at"),
 )

@@ -34,13 +34,13 @@ def check_one(
 ) -> dict[str, object]:
     """`deny` if any measure for the action denies, else `incentive`, else `allow`."""
     _allowed(caller, action)
-    return checks.check_one(ledger, subject, action, as_of)
+    return checks.check_one(ledger, subject, action, as_of, actor=caller.actor)
 
 
 @router.post("", response_model=BatchCheckOut, summary="Check up to 1,000 subjects for one action")
 def check_many(body: BatchCheckIn, ledger: LedgerDep, caller: Checker) -> dict[str, object]:
     _allowed(caller, body.action)
-    results = checks.check_many(ledger, body.subjects, body.action, body.as_of)
+    results = checks.check_many(ledger, body.subjects, body.action, body.as_of, actor=caller.actor)
     return {
         "action": body.action,
         "results": [{"subject": str(s), **checks.check_json(r)} for s, r in results],

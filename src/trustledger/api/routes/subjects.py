@@ -20,9 +20,9 @@ router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 def score(
     subject: str,
     ledger: LedgerDep,
-    _caller: Annotated[Principal, Depends(require(Permission.SCORES_READ))],
+    caller: Annotated[Principal, Depends(require(Permission.SCORES_READ))],
     as_of: date | None = None,
     rulebook_version: str | None = None,
 ) -> dict[str, object]:
     """The CLI's `score --json`: every point with the record behind it and when it ends."""
-    return standing.score(ledger, subject, as_of, rulebook_version)
+    return standing.score(ledger, subject, as_of, rulebook_version, actor=caller.actor)

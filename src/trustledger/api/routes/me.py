@@ -1,0 +1,115 @@
+"""A subject acting for itself: see everything, consent, dispute, ask for repair, answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from trustledger.api.auth import LedgerDep, require
+from trustledger.domain.roles import Permission
+from trustledger.services import access, consent, disputes, repairs, review
+from trustledger.services.keys import Principal
+from trustledger.web.report import render_report
+
+router = APIRouter(prefix="/v1/me", tags=["subject access"])
+Reader = Annotated[Principal, Depends(require(Permission.SELF_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.SELF_WRITE))]
+
+
+def _me(caller: Principal) -> str:
+    assert caller.subject is not None  # subject keys are always bound to a subject
+    return caller.subject
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"consent": True}]})
+    consent: bool
+
+
+class DisputeIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "record": 17,
+                    "grounds": "The judgment was performed on 2026-02-01; receipt attached.",
+                }
+            ]
+        },
+    )
+    record: int
+    grounds: str = Field(min_length=1)
+
+
+class RepairIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"record": 17, "commitment": "I will pay the remaining 20,000 yuan by 2026-12-31."}
+            ]
+        },
+    )
+    record: int
+    commitment: str = Field(min_length=1)
+
+
+class StatementIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"statement": "My business was closed by the flood; the arrears are being paid."}
+            ]
+        },
+    )
+    statement: str = Field(min_length=1)
+
+
+@router.get("", summary="Everything held about me, and who looked")
+def me(ledger: LedgerDep, caller: Reader, as_of: date | None = None) -> dict[str, Any]:
+    """Score and tier with every contribution, its legal basis and end; lists and measures with
+    since/until; every record (voided too) with its history; proposals, disputes, repair
+    requests, notices; and the access log: which provider checked me, when, for what."""
+    return access.subject_access(ledger, _me(caller), actor=caller.actor, as_of=as_of)
+
+
+@router.get(
+    "/report", summary="My credit report: JSON (portable) or printable HTML", response_model=None
+)
+def report(
+    ledger: LedgerDep, caller: Reader, format: Literal["json", "html"] = "html"
+) -> dict[str, Any] | HTMLResponse:
+    data = access.subject_access(ledger, _me(caller), actor=caller.actor, export=True)
+    return HTMLResponse(render_report(data)) if format == "html" else data
+
+
+@router.put("/consent", summary="Opt in to or out of scoring")
+def set_consent(body: ConsentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+    return consent.set_consent(ledger, _me(caller), body.consent, actor=caller.actor)
+
+
+@router.post("/disputes", summary="Dispute a record about me")
+def file_dispute(body: DisputeIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+    """The record's source and the reviewers see it; it is decided by the rulebook's deadline."""
+    return disputes.file(ledger, _me(caller), body.record, body.grounds, actor=caller.actor)
+
+
+@router.post("/repairs", summary="Ask for credit repair with a written commitment")
+def request_repair(body: RepairIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+    return repairs.request(ledger, _me(caller), body.record, body.commitment, actor=caller.actor)
+
+
+@router.post("/proposals/{proposal_id}/statement", summary="Answer a review proposal")
+def statement(
+    proposal_id: int, body: StatementIn, ledger: LedgerDep, caller: Writer
+) -> dict[str, Any]:
+    """Before a reviewer decides whether I enter a list, my statement is put before them."""
+    return review.add_statement(
+        ledger, _me(caller), proposal_id, body.statement, actor=caller.actor
+    )

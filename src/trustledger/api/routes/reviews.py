@@ -1,0 +1,101 @@
+"""Reviewers decide disputes, list proposals and repair requests; agencies see their disputes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from trustledger.api.auth import LedgerDep, require
+from trustledger.domain.roles import Permission, Role
+from trustledger.services import disputes, repairs, review
+from trustledger.services.keys import Principal
+
+router = APIRouter(prefix="/v1", tags=["review"])
+
+
+class DisputeDecision(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"outcome": "upheld", "reason": "The court confirmed performance on 2026-02-01."}
+            ]
+        },
+    )
+    outcome: Literal["upheld", "rejected"]
+    reason: str = Field(min_length=1)
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"approve": True, "reason": "Commitment is credible; first instalment paid."}
+            ]
+        },
+    )
+    approve: bool
+    reason: str = Field(min_length=1)
+
+
+@router.get("/disputes", summary="Disputes: all for reviewers, own records' for agencies")
+def list_disputes(
+    ledger: LedgerDep,
+    caller: Annotated[Principal, Depends(require(Permission.DISPUTES_READ))],
+    status: Literal["open", "upheld", "rejected"] | None = None,
+) -> list[dict[str, Any]]:
+    """Overdue disputes come first: they are escalated."""
+    source = caller.source if caller.role == Role.AGENCY else None
+    return disputes.queue(ledger, status=status, source=source)
+
+
+@router.post("/disputes/{dispute_id}/decision", summary="Decide a dispute")
+def decide_dispute(
+    dispute_id: int,
+    body: DisputeDecision,
+    ledger: LedgerDep,
+    caller: Annotated[Principal, Depends(require(Permission.DISPUTES_DECIDE))],
+) -> dict[str, Any]:
+    """Upheld: the record is voided and its effects end at once. Rejected: the reason is kept."""
+    return disputes.decide(ledger, dispute_id, body.outcome, body.reason, actor=caller.actor)
+
+
+@router.get("/proposals", summary="Review proposals for lists with review: required")
+def list_proposals(
+    ledger: LedgerDep,
+    _caller: Annotated[Principal, Depends(require(Permission.PROPOSALS_DECIDE))],
+    status: Literal["pending", "confirmed", "rejected", "ended"] | None = None,
+) -> list[dict[str, Any]]:
+    return review.queue(ledger, status=status)
+
+
+@router.post("/proposals/{proposal_id}/decision", summary="Confirm or reject a proposal")
+def decide_proposal(
+    proposal_id: int,
+    body: Decision,
+    ledger: LedgerDep,
+    caller: Annotated[Principal, Depends(require(Permission.PROPOSALS_DECIDE))],
+) -> dict[str, Any]:
+    return review.decide(ledger, proposal_id, body.approve, body.reason, actor=caller.actor)
+
+
+@router.get("/repairs", summary="Credit repair requests")
+def list_repairs(
+    ledger: LedgerDep,
+    _caller: Annotated[Principal, Depends(require(Permission.REPAIRS_DECIDE))],
+    status: Literal["open", "approved", "rejected"] | None = None,
+) -> list[dict[str, Any]]:
+    return repairs.queue(ledger, status=status)
+
+
+@router.post("/repairs/{repair_id}/decision", summary="Approve or reject a repair request")
+def decide_repair(
+    repair_id: int,
+    body: Decision,
+    ledger: LedgerDep,
+    caller: Annotated[Principal, Depends(require(Permission.REPAIRS_DECIDE))],
+) -> dict[str, Any]:
+    return repairs.decide(ledger, repair_id, body.approve, body.reason, actor=caller.actor)

@@ -1,0 +1,229 @@
+"""Due-process commands: report, consent, disputes, review proposals, repairs, notices."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from trustledger.cli.app import AsOf, Db, Json, app, emit, err, opened, out
+from trustledger.services import access, consent, disputes, notices, repairs, review
+from trustledger.web.report import render_report
+
+disputes_app = typer.Typer(help="Disputes: list and decide.", no_args_is_help=True)
+proposals_app = typer.Typer(
+    help="Review proposals for lists with review: required.", no_args_is_help=True
+)
+repairs_app = typer.Typer(help="Credit repair requests.", no_args_is_help=True)
+notices_app = typer.Typer(help="The notice outbox.", no_args_is_help=True)
+app.add_typer(disputes_app, name="disputes")
+app.add_typer(proposals_app, name="proposals")
+app.add_typer(repairs_app, name="repairs")
+app.add_typer(notices_app, name="notices")
+
+
+def cli_actor() -> str:
+    """Who acts from the command line, as the audit log records it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name (e.g. a container user without a passwd entry)
+        return "cli"
+
+
+def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
+    out.print(table)
+
+
+@app.command()
+def report(
+    subject: str,
+    format: Annotated[str, typer.Option("--format", help="json | html")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+    as_of: AsOf = None,
+    db: Db = None,
+) -> None:
+    """A subject's full credit report: everything held, why, until when, and who looked."""
+    if format not in ("json", "html"):
+        raise typer.BadParameter("json or html", param_hint="--format")
+    with opened(db) as ledger:
+        data = access.subject_access(ledger, subject, actor=cli_actor(), as_of=as_of, export=True)
+    text = (
+        render_report(data) if format == "html" else json.dumps(data, ensure_ascii=False, indent=2)
+    )
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"report written to {output}")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@app.command("consent")
+def consent_command(
+    subject: str,
+    decision: Annotated[str, typer.Argument(help="grant | withdraw")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Record a person's consent to scoring, or its withdrawal."""
+    if decision not in ("grant", "withdraw"):
+        raise typer.BadParameter("grant or withdraw", param_hint="DECISION")
+    with opened(db) as ledger:
+        data = consent.set_consent(ledger, subject, decision == "grant", actor=cli_actor())
+    emit(
+        data,
+        as_json,
+        lambda: out.print(
+            f"{data['subject']}: consent {'granted' if data['consent'] else 'withdrawn'}"
+        ),
+    )
+
+
+@disputes_app.command("list")
+def disputes_list(
+    status: Annotated[str | None, typer.Option(help="open | upheld | rejected")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only disputes of this source's records.")
+    ] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Disputes, overdue (escalated) first."""
+    with opened(db) as ledger:
+        rows = disputes.queue(ledger, status=status, source=source)
+    emit(
+        rows,
+        as_json,
+        lambda: _table(
+            rows,
+            ("id", "record_id", "subject", "source", "status", "filed_on", "due_on", "overdue"),
+        ),
+    )
+
+
+@disputes_app.command("decide")
+def disputes_decide(
+    dispute_id: int,
+    outcome: Annotated[str, typer.Argument(help="upheld | rejected")],
+    reason: Annotated[str, typer.Option("--reason", help="Stated to the subject.")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Decide a dispute: upheld voids the record at once; rejected keeps the reason."""
+    with opened(db) as ledger:
+        data = disputes.decide(ledger, dispute_id, outcome, reason, actor=cli_actor())
+    emit(data, as_json, lambda: out.print(f"dispute {dispute_id}: {data['status']}"))
+
+
+@proposals_app.command("scan")
+def proposals_scan(as_of: AsOf = None, db: Db = None, as_json: Json = False) -> None:
+    """Propose entries into review-required lists; end confirmed ones that lapsed."""
+    with (
+        opened(db) as ledger,
+        Progress(
+            TextColumn("scanning subjects"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=as_json,
+        ) as progress,
+    ):
+        task = progress.add_task("scan", total=None)
+        data = review.scan(
+            ledger,
+            as_of,
+            actor=cli_actor(),
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    emit(
+        data,
+        as_json,
+        lambda: out.print(
+            f"{data['subjects']} subjects: {data['proposed']} proposed, {data['ended']} ended"
+        ),
+    )
+
+
+@proposals_app.command("list")
+def proposals_list(
+    status: Annotated[
+        str | None, typer.Option(help="pending | confirmed | rejected | ended")
+    ] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    with opened(db) as ledger:
+        rows = review.queue(ledger, status=status)
+    emit(
+        rows,
+        as_json,
+        lambda: _table(
+            rows, ("id", "subject", "list", "because", "status", "proposed_on", "statement")
+        ),
+    )
+
+
+@proposals_app.command("decide")
+def proposals_decide(
+    proposal_id: int,
+    decision: Annotated[str, typer.Argument(help="confirm | reject")],
+    reason: Annotated[str, typer.Option("--reason")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Confirm (the subject enters the list from today) or reject a proposal."""
+    if decision not in ("confirm", "reject"):
+        raise typer.BadParameter("confirm or reject", param_hint="DECISION")
+    with opened(db) as ledger:
+        data = review.decide(ledger, proposal_id, decision == "confirm", reason, actor=cli_actor())
+    emit(data, as_json, lambda: out.print(f"proposal {proposal_id}: {data['status']}"))
+
+
+@repairs_app.command("list")
+def repairs_list(
+    status: Annotated[str | None, typer.Option(help="open | approved | rejected")] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    with opened(db) as ledger:
+        rows = repairs.queue(ledger, status=status)
+    emit(
+        rows,
+        as_json,
+        lambda: _table(
+            rows, ("id", "record_id", "subject", "status", "requested_on", "commitment")
+        ),
+    )
+
+
+@repairs_app.command("decide")
+def repairs_decide(
+    repair_id: int,
+    decision: Annotated[str, typer.Argument(help="approve | reject")],
+    reason: Annotated[str, typer.Option("--reason")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Approve (the record is fulfilled today; its repair rule applies) or reject."""
+    if decision not in ("approve", "reject"):
+        raise typer.BadParameter("approve or reject", param_hint="DECISION")
+    with opened(db) as ledger:
+        data = repairs.decide(ledger, repair_id, decision == "approve", reason, actor=cli_actor())
+    emit(data, as_json, lambda: out.print(f"repair request {repair_id}: {data['status']}"))
+
+
+@notices_app.command("send")
+def notices_send(db: Db = None, as_json: Json = False) -> None:
+    """Hand unsent notices to the sender (default: the log)."""
+    with opened(db) as ledger:
+        sent = notices.deliver(ledger)
+    emit({"sent": sent}, as_json, lambda: out.print(f"{sent} notices sent"))

@@ -1,0 +1,82 @@
+"""Notices to subjects: listing, dispute and repair decisions, review proposals, expiries.
+
+Services put notices in the outbox inside their own transaction, so a notice exists exactly
+when the change it announces does; `deliver` hands unsent ones to a sender (default: the log).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, insert, select, update
+
+from trustledger.services.ledger import Ledger
+from trustledger.store.tables import outbox
+
+log = logging.getLogger("trustledger.notices")
+
+
+class Sender(Protocol):
+    def send(self, subject: str, kind: str, payload: dict[str, Any]) -> None: ...
+
+
+class LogSender:
+    """The default sender: one log line per notice (a deployment plugs in mail or SMS)."""
+
+    def send(self, subject: str, kind: str, payload: dict[str, Any]) -> None:
+        log.info("notice to %s: %s %s", subject, kind, json.dumps(payload, ensure_ascii=False))
+
+
+def enqueue(conn: Connection, notices: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    """Queue (subject, kind, payload) notices in the caller's transaction."""
+    if notices:
+        conn.execute(
+            insert(outbox),
+            [
+                {"subject": s, "kind": k, "payload": json.dumps(p, ensure_ascii=False, default=str)}
+                for s, k, p in notices
+            ],
+        )
+
+
+def pending(conn: Connection, subject: str | None = None) -> list[dict[str, Any]]:
+    query = select(outbox).order_by(outbox.c.id)
+    if subject is not None:
+        query = query.where(outbox.c.subject == subject)
+    return [{**dict(r._mapping), "payload": json.loads(r.payload)} for r in conn.execute(query)]
+
+
+def deliver(ledger: Ledger, sender: Sender | None = None, limit: int = 10_000) -> int:
+    """Send unsent notices, oldest first; return how many were sent.
+
+    Each notice is marked sent in its own transaction as soon as the sender took it, so a
+    sender failing on one notice leaves only that one unsent (to be tried again next time):
+    the notices sent before it are not sent a second time, and those after it still go out.
+    """
+    sender = sender or LogSender()
+    with ledger.uow() as uow:
+        rows = uow.connection.execute(
+            select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
+        ).all()
+    sent = 0
+    for row in rows:
+        try:
+            sender.send(row.subject, row.kind, json.loads(row.payload))
+        except Exception:
+            log.exception(
+                "notice %s to %s was not sent; it stays in the outbox", row.id, row.subject
+            )
+            continue
+        with ledger.uow() as uow:
+            uow.connection.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id, outbox.c.sent_at.is_(None))
+                .values(sent_at=datetime.now(UTC))
+            )
+            uow.commit()
+        sent += 1
+    return sent

@@ -1,0 +1,1 @@
+"""Pages: Jinja2 templates over the services' answers."""
