@@ -53,7 +53,7 @@ def _text(row: Mapping[str, Any], name: str) -> str | None:
     value = row.get(name)
     if value is None:
         return None
-    if not isinstance(value, str | int | float | Decimal):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise Rejected(name, f"must be text, got {type(value).__name__}")
     value = str(value).strip()
     return value or None
