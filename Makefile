@@ -2,20 +2,27 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev
 
 .PHONY: demo test lint bench clean
 
-$(VENV)/.installed-$(EXTRAS): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+
+# The package alone: enough for the demo.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-demo: $(VENV)/.installed-$(EXTRAS)
+# Tests need the dev tools and PySpark (the Spark engine is held equal to the others).
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
 	$(BIN)/trustledger demo
 
-lint: $(VENV)/.installed-$(EXTRAS)
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
@@ -23,9 +30,11 @@ lint: $(VENV)/.installed-$(EXTRAS)
 test: lint
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed-$(EXTRAS)
+bench: $(VENV)/.installed-test
 	$(BIN)/python bench/score.py
 	$(BIN)/python bench/ingest.py --records 200000
+	$(BIN)/python bench/checks.py
+	$(BIN)/python bench/rescore.py --subjects 200000 --records 2000000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis trustledger-demo.db*

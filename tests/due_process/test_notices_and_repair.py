@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.due_process.conftest import (
@@ -84,11 +83,6 @@ def test_an_imported_file_sends_each_notice_once(
     assert sorted(n["subject"] for n in outbox(ledger)) == sorted([PERSON, OTHER])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/ingest.py _store: a reference repeated within one import batch is "
-    "inserted once but gets a listing notice per line (reported, not a due-process file)",
-)
 def test_a_reference_repeated_in_one_file_sends_one_notice(
     ledger: Ledger, database_url: str, day: date, tmp_path: Path
 ) -> None:
@@ -323,3 +317,45 @@ def test_cli_repairs_list_and_decide(
         "repairs", "decide", str(repair["id"]), "reject", "--reason", "x", db=database_url, expect=1
     )
     assert "already decided" in twice.stderr
+
+
+def test_a_record_based_listing_end_sends_an_expiry_notice_once(
+    ledger: Ledger, client: TestClient, keys: Keys, day: date
+) -> None:
+    decided = day - days(60)
+    report(client, keys.court, record("(2026)E1", decided))
+    ends = Period(2, "y").after(decided)  # court.dishonest_debtor counts for 2y
+    assert notices.expiries(ledger, ends - days(1)) == 0
+    assert notices.expiries(ledger, ends) == 1
+    assert notices.expiries(ledger, ends) == 0  # re-running the day queues nothing new
+    expiry = [n for n in outbox(ledger, PERSON) if n["kind"] == "expiry"]
+    assert [n["payload"] for n in expiry] == [
+        {
+            "source": "city-court",
+            "reference": "(2026)E1",
+            "lists": ["dishonest-debtors"],
+            "ended_on": ends.isoformat(),
+        }
+    ]
+    queued = run_json("notices", "expiries", "--as-of", ends.isoformat(), db=str(ledger.engine.url))
+    assert queued["queued"] == 0
+
+
+def test_record_writes_are_in_the_audit_log(
+    ledger: Ledger, client: TestClient, keys: Keys, day: date
+) -> None:
+    [record_id] = report(client, keys.court, record("(2026)W1", day - days(30)))
+    done = client.post(
+        f"/v1/records/{record_id}/fulfil",
+        json={"fulfilled_on": (day - days(1)).isoformat()},
+        headers=keys.court,
+    )
+    assert done.status_code == 200, done.text
+    with ledger.uow() as uow:
+        events = uow.audit.events(limit=1000)
+    writes = [(e.action, e.subject) for e in events if e.action.startswith("record")]
+    assert writes == [("records.report", PERSON), ("record.fulfil", PERSON)]
+    reported = next(e for e in events if e.action == "records.report")
+    assert reported.detail["source"] == "city-court"
+    assert (reported.detail["received"], reported.detail["inserted"]) == (1, 1)
+    assert reported.actor.startswith("agency:")

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from trustledger.cli.app import AsOf, Db, Json, app, emit, err, opened, out
 from trustledger.services import access, consent, disputes, notices, repairs, review
+from trustledger.services.ledger import today
 from trustledger.web.report import render_report
 
 disputes_app = typer.Typer(help="Disputes: list and decide.", no_args_is_help=True)
@@ -227,3 +228,17 @@ def notices_send(db: Db = None, as_json: Json = False) -> None:
     with opened(db) as ledger:
         sent = notices.deliver(ledger)
     emit({"sent": sent}, as_json, lambda: out.print(f"{sent} notices sent"))
+
+
+@notices_app.command("expiries")
+def notices_expiries(as_of: AsOf = None, db: Db = None, as_json: Json = False) -> None:
+    """Queue a notice for every record-based listing that ends on the day (run daily)."""
+    with opened(db) as ledger:
+        with ledger.uow() as uow:
+            day = as_of or today(ledger.rulebook(uow))
+        queued = notices.expiries(ledger, day, actor=cli_actor())
+    emit(
+        {"queued": queued, "day": day.isoformat()},
+        as_json,
+        lambda: out.print(f"{queued} expiry notices queued for {day}"),
+    )

@@ -7,6 +7,7 @@ record, so an agency can re-import a file after any failure.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,25 +108,44 @@ def listing_notices(
     uow: UnitOfWork, source: str, batch: Sequence[NewRecord], known: Mapping[str, int]
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """A notice for each newly stored record that can put its subject on a list."""
-    return [
-        (
-            str(r.subject),
-            "listing",
-            {
+    seen = set(known)  # a reference repeated in one batch is stored, and noticed, once
+    out = []
+    for r in batch:
+        if r.lists and r.reference not in seen:
+            seen.add(r.reference)
+            payload = {
                 "source": source,
                 "reference": r.reference,
                 "type": r.type,
                 "lists": list(r.lists),
                 "decided_on": r.decided_on,
                 "notified_on": r.notified_on,
-            },
-        )
-        for r in batch
-        if r.lists and r.reference not in known
-    ]
+            }
+            out.append((str(r.subject), "listing", payload))
+    return out
 
 
-def _store(uow: UnitOfWork, source: str, batch: list[NewRecord]) -> int:
+def audit_report(
+    uow: UnitOfWork, actor: str, source: str, batch: Sequence[NewRecord], inserted: int
+) -> None:
+    """One audit event per stored batch, naming its references by digest (a write of data)."""
+    references = sorted({r.reference for r in batch})
+    uow.audit.append(
+        actor=actor,
+        action="records.report",
+        subject=str(batch[0].subject) if len({str(r.subject) for r in batch}) == 1 else None,
+        detail={
+            "source": source,
+            "received": len(batch),
+            "inserted": inserted,
+            "first": references[0] if references else None,
+            "last": references[-1] if references else None,
+            "references_sha256": hashlib.sha256("\n".join(references).encode()).hexdigest(),
+        },
+    )
+
+
+def _store(uow: UnitOfWork, source: str, batch: list[NewRecord], actor: str) -> int:
     listing = [r.reference for r in batch if r.lists]
     known = uow.records.ids_by_reference(source, listing) if listing else {}
     # The scheme registry hands out one SubjectId per identifier, so identity finds repeats.
@@ -134,6 +154,7 @@ def _store(uow: UnitOfWork, source: str, batch: list[NewRecord]) -> int:
     inserted = uow.records.add_many([record_row(source, r) for r in batch])
     if listing:
         notices.enqueue(uow.connection, listing_notices(uow, source, batch, known))
+    audit_report(uow, actor, source, batch, inserted)
     return inserted
 
 
@@ -144,6 +165,7 @@ def import_rows(
     *,
     as_of: date | None = None,
     batch_size: int | None = None,
+    actor: str = "cli",
 ) -> ImportReport:
     """Admit each row under the active rulebook and store the admitted ones batch by batch."""
     with ledger.uow() as uow:
@@ -158,7 +180,7 @@ def import_rows(
 
     def flush() -> None:
         with ledger.uow() as uow:
-            inserted = _store(uow, source_code, batch)
+            inserted = _store(uow, source_code, batch, actor)
             uow.commit()
         report.inserted += inserted
         report.duplicates += len(batch) - inserted

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
 from trustledger.services.ledger import Ledger
-from trustledger.store.tables import outbox
+from trustledger.store.tables import outbox, records
 
 log = logging.getLogger("trustledger.notices")
 
@@ -80,3 +80,51 @@ def deliver(ledger: Ledger, sender: Sender | None = None, limit: int = 10_000) -
             uow.commit()
         sent += 1
     return sent
+
+
+def expiries(ledger: Ledger, day: date, *, actor: str = "cli") -> int:
+    """Tell subjects whose record-based listing ends on `day` (run daily; safe to re-run)."""
+    with ledger.uow() as uow:
+        book = ledger.rulebook(uow)
+        entering = book.index.lists_by_type
+        if not entering:
+            return 0
+        c = records.c
+        rows = uow.connection.execute(
+            select(c.subject, c.source, c.reference, c.type, c.decided_on, c.fulfilled_on).where(
+                c.type.in_(list(entering)), c.voided.is_(False), c.decided_on <= day
+            )
+        ).all()
+        ending = []
+        for r in rows:
+            record_type = book.index.types[r.type]
+            if record_type.end(r.decided_on, r.fulfilled_on) == day:
+                ending.append(r)
+        already = {
+            (n["payload"].get("source"), n["payload"].get("reference"))
+            for n in pending(uow.connection)
+            if n["kind"] == "expiry" and n["payload"].get("ended_on") == day.isoformat()
+        }
+        new = [
+            (
+                r.subject,
+                "expiry",
+                {
+                    "source": r.source,
+                    "reference": r.reference,
+                    "lists": [spec.code for spec in entering[r.type]],
+                    "ended_on": day.isoformat(),
+                },
+            )
+            for r in ending
+            if (r.source, r.reference) not in already
+        ]
+        enqueue(uow.connection, new)
+        uow.audit.append(
+            actor=actor,
+            action="notices.expiries",
+            subject=None,
+            detail={"day": day.isoformat(), "notices": len(new)},
+        )
+        uow.commit()
+    return len(new)

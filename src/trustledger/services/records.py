@@ -13,7 +13,7 @@ from typing import Any
 
 from trustledger.domain.intake import Intake, NewRecord, Rejected
 from trustledger.services import notices
-from trustledger.services.ingest import listing_notices, record_row
+from trustledger.services.ingest import audit_report, listing_notices, record_row
 from trustledger.services.ledger import Conflict, Ledger, NotFound, today
 
 MAX_BATCH = 10_000
@@ -36,7 +36,12 @@ class ItemResult:
 
 
 def submit(
-    ledger: Ledger, source_code: str, items: Sequence[Mapping[str, Any]], as_of: date | None = None
+    ledger: Ledger,
+    source_code: str,
+    items: Sequence[Mapping[str, Any]],
+    as_of: date | None = None,
+    *,
+    actor: str = "cli",
 ) -> list[ItemResult]:
     if len(items) > MAX_BATCH:
         raise Conflict(f"records: at most {MAX_BATCH} records per request, got {len(items)}")
@@ -63,6 +68,8 @@ def submit(
         uow.records.add_many([record_row(source_code, r) for r in fresh.values()])
         notices.enqueue(uow.connection, listing_notices(uow, source_code, list(fresh.values()), {}))
         after = uow.records.ids_by_reference(source_code, list(fresh))
+        if admitted:
+            audit_report(uow, actor, source_code, list(admitted.values()), len(fresh))
         uow.commit()
     for i, record in admitted.items():
         ref = record.reference
@@ -87,6 +94,8 @@ def fulfil(
     source_code: str,
     fulfilled_on: date,
     note: str | None = None,
+    *,
+    actor: str | None = None,
 ) -> dict[str, Any]:
     """The subject performed (paid, complied): with `repair`, the record may stop counting."""
     with ledger.uow() as uow:
@@ -102,11 +111,19 @@ def fulfil(
         if record["fulfilled_on"] is None:
             uow.records.mark(record_id, fulfilled_on=fulfilled_on)
             uow.records.add_event(record_id, "fulfilled", fulfilled_on, source_code, note)
+            uow.audit.append(
+                actor=actor or source_code,
+                action="record.fulfil",
+                subject=record["subject"],
+                detail={"record": record_id, "fulfilled_on": fulfilled_on},
+            )
             uow.commit()
     return {"id": record_id, "fulfilled_on": fulfilled_on.isoformat()}
 
 
-def void(ledger: Ledger, record_id: int, source_code: str, reason: str) -> dict[str, Any]:
+def void(
+    ledger: Ledger, record_id: int, source_code: str, reason: str, *, actor: str | None = None
+) -> dict[str, Any]:
     """A correction by the record's own source: the record is as if it had never been."""
     if not reason.strip():
         raise Conflict("reason: a void needs a reason")
@@ -116,6 +133,12 @@ def void(ledger: Ledger, record_id: int, source_code: str, reason: str) -> dict[
             uow.records.mark(record_id, voided=True)
             uow.records.add_event(
                 record_id, "voided", today(ledger.rulebook(uow)), source_code, reason
+            )
+            uow.audit.append(
+                actor=actor or source_code,
+                action="record.void",
+                subject=record["subject"],
+                detail={"record": record_id},
             )
             uow.commit()
     return {"id": record_id, "voided": True}

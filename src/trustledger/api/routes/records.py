@@ -52,7 +52,10 @@ def submit(
     source is a duplicate, never a second record. The whole request is one transaction."""
     items = body.records if isinstance(body, RecordBatch) else [body]
     results = records.submit(
-        ledger, _source(caller), [i.model_dump(exclude_none=True) for i in items]
+        ledger,
+        _source(caller),
+        [i.model_dump(exclude_none=True) for i in items],
+        actor=caller.actor,
     )
     count = {s: sum(r.status == s for r in results) for s in ("inserted", "duplicate", "rejected")}
     return SubmitResult(
@@ -67,10 +70,12 @@ def submit(
 def fulfil(record_id: int, body: FulfilIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
     """Only the record's own source may do this. With `repair` in its type, the record may stop
     counting early."""
-    return records.fulfil(ledger, record_id, _source(caller), body.fulfilled_on, body.note)
+    return records.fulfil(
+        ledger, record_id, _source(caller), body.fulfilled_on, body.note, actor=caller.actor
+    )
 
 
 @router.post("/{record_id}/void", summary="Void a record (correction by its source)")
 def void(record_id: int, body: VoidIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
     """Only the record's own source may do this. A voided record is as if it never existed."""
-    return records.void(ledger, record_id, _source(caller), body.reason)
+    return records.void(ledger, record_id, _source(caller), body.reason, actor=caller.actor)
