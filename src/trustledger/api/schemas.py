@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 DEBTOR = "cn-rid:11010519491231002X"
+# Ledger ids are 64-bit: a larger number names nothing (and must not reach the database).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class RecordIn(BaseModel):

@@ -107,7 +107,7 @@ def list_events(
     ] = None,
     since: Annotated[datetime | None, Query(description="Only events from then on")] = None,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, object]:
     """Who wrote or read what about whom. This read is itself logged (`audit.read`)."""
     found = audit.events(

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import LedgerDep, require
+from trustledger.api.schemas import Id
 from trustledger.domain.roles import Permission
 from trustledger.services import access, consent, disputes, repairs, review
 from trustledger.services.keys import Principal
@@ -42,7 +43,7 @@ class DisputeIn(BaseModel):
             ]
         },
     )
-    record: int
+    record: Id
     grounds: str = Field(min_length=1)
 
 
@@ -55,7 +56,7 @@ class RepairIn(BaseModel):
             ]
         },
     )
-    record: int
+    record: Id
     commitment: str = Field(min_length=1)
 
 
@@ -107,7 +108,7 @@ def request_repair(body: RepairIn, ledger: LedgerDep, caller: Writer) -> dict[st
 
 @router.post("/proposals/{proposal_id}/statement", summary="Answer a review proposal")
 def statement(
-    proposal_id: int, body: StatementIn, ledger: LedgerDep, caller: Writer
+    proposal_id: Id, body: StatementIn, ledger: LedgerDep, caller: Writer
 ) -> dict[str, Any]:
     """Before a reviewer decides whether I enter a list, my statement is put before them."""
     return review.add_statement(

@@ -45,6 +45,6 @@ def public_list(
     ] = None,
     as_of: date | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, object]:
     return lists.public_list(ledger, code, q=q, as_of=as_of, limit=limit, offset=offset)

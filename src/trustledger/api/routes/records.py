@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import FulfilIn, RecordBatch, RecordIn, SubmitResult, VoidIn
+from trustledger.api.schemas import FulfilIn, Id, RecordBatch, RecordIn, SubmitResult, VoidIn
 from trustledger.domain.roles import Permission
 from trustledger.services import records
 from trustledger.services.keys import Principal
@@ -67,7 +67,7 @@ def submit(
 
 
 @router.post("/{record_id}/fulfil", summary="Mark a record fulfilled (credit repair)")
-def fulfil(record_id: int, body: FulfilIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
+def fulfil(record_id: Id, body: FulfilIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
     """Only the record's own source may do this. With `repair` in its type, the record may stop
     counting early."""
     return records.fulfil(
@@ -76,6 +76,6 @@ def fulfil(record_id: int, body: FulfilIn, ledger: LedgerDep, caller: Agency) ->
 
 
 @router.post("/{record_id}/void", summary="Void a record (correction by its source)")
-def void(record_id: int, body: VoidIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
+def void(record_id: Id, body: VoidIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
     """Only the record's own source may do this. A voided record is as if it never existed."""
     return records.void(ledger, record_id, _source(caller), body.reason, actor=caller.actor)

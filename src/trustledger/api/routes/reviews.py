@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import LedgerDep, require
+from trustledger.api.schemas import Id
 from trustledger.domain.roles import Permission, Role
 from trustledger.services import disputes, repairs, review
 from trustledger.services.keys import Principal
@@ -54,7 +55,7 @@ def list_disputes(
 
 @router.post("/disputes/{dispute_id}/decision", summary="Decide a dispute")
 def decide_dispute(
-    dispute_id: int,
+    dispute_id: Id,
     body: DisputeDecision,
     ledger: LedgerDep,
     caller: Annotated[Principal, Depends(require(Permission.DISPUTES_DECIDE))],
@@ -74,7 +75,7 @@ def list_proposals(
 
 @router.post("/proposals/{proposal_id}/decision", summary="Confirm or reject a proposal")
 def decide_proposal(
-    proposal_id: int,
+    proposal_id: Id,
     body: Decision,
     ledger: LedgerDep,
     caller: Annotated[Principal, Depends(require(Permission.PROPOSALS_DECIDE))],
@@ -93,7 +94,7 @@ def list_repairs(
 
 @router.post("/repairs/{repair_id}/decision", summary="Approve or reject a repair request")
 def decide_repair(
-    repair_id: int,
+    repair_id: Id,
     body: Decision,
     ledger: LedgerDep,
     caller: Annotated[Principal, Depends(require(Permission.REPAIRS_DECIDE))],
