@@ -1,4 +1,4 @@
-"""Bulk inserts that skip rows already stored, through the driver, for the ingest hot path.
+"""Bulk inserts through the driver, for the ingest hot path.
 
 SQLAlchemy Core spends several microseconds per row building parameters; an import of a
 million records cannot afford that. These writes go straight to the DBAPI connection that the
@@ -6,11 +6,14 @@ caller's `Connection` holds, so they run inside its transaction: a batch still c
 or not at all. Values are converted by the same SQLAlchemy type processors a Core insert
 would use, so what is stored is identical.
 
+`insert_ignoring` skips rows whose key is already stored and counts the new ones:
 - SQLite: one `executemany` of INSERT ... ON CONFLICT DO NOTHING (its rowcount sums the rows
   actually inserted);
 - PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO
   NOTHING in the rows' order (the first of two rows with the same key wins, as it would row
   by row). Small batches use a plain multi-row insert, which costs fewer round trips.
+
+`insert_all` inserts every row (SQLite `executemany`, PostgreSQL COPY), e.g. for an outbox.
 """
 
 from __future__ import annotations
