@@ -212,3 +212,19 @@ def test_a_structured_value_is_not_text(field: str) -> None:
     error = rejected(row(**{field: ["a", "b"]}))
     assert error.field == field
     assert "must be text, got list" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("amount", "1e20", "is too large"),
+        ("amount", "12.345", "more than two decimals"),
+        ("note", "a\x00b", "NUL"),
+        ("reference", "x\x00y", "NUL"),
+    ],
+)
+def test_values_the_ledger_cannot_hold_are_refused(field: str, value: str, message: str) -> None:
+    """What PostgreSQL would refuse mid-batch is refused up front, naming the field."""
+    error = rejected(row(**{field: value}))
+    assert error.field == field
+    assert message in str(error)

@@ -26,6 +26,7 @@ FIELDS = (
     "notified_on",
 )
 REQUIRED = ("subject", "type", "reference", "decided_on")
+_KNOWN = frozenset(FIELDS)
 
 
 class Rejected(ValueError):
@@ -36,7 +37,7 @@ class Rejected(ValueError):
         super().__init__(f"{field}: {message}" if field else message)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: an import builds a million of these
 class NewRecord:
     subject: SubjectId
     type: str
@@ -53,14 +54,16 @@ def _text(row: Mapping[str, Any], name: str) -> str | None:
     value = row.get(name)
     if value is None:
         return None
+    if type(value) is str:  # the common case, first: imports run this a million times
+        return value.strip() or None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise Rejected(name, f"must be text, got {type(value).__name__}")
     value = str(value).strip()
     return value or None
 
 
-def _date(row: Mapping[str, Any], name: str, today: date) -> date | None:
-    value = _text(row, name)
+def _date(row: Mapping[str, Any], name: str, today: date, value: str | None = None) -> date | None:
+    value = _text(row, name) if value is None else value
     if value is None:
         return None
     try:
@@ -70,6 +73,21 @@ def _date(row: Mapping[str, Any], name: str, today: date) -> date | None:
     if day > today:
         raise Rejected(name, f"{value} is in the future (today is {today.isoformat()})")
     return day
+
+
+AMOUNT_LIMIT = Decimal(10) ** 16  # the ledger stores amounts as NUMERIC(18, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeRule:
+    """What intake needs of one record type, looked up once per import, not once per line."""
+
+    code: str
+    allowed: bool  # may this source's kind report it
+    kinds: frozenset[str]
+    kinds_text: str
+    reporters_text: str
+    lists: tuple[str, ...]
 
 
 class Intake:
@@ -82,6 +100,17 @@ class Intake:
         self.registry = registry
         self.source_kind = source_kind
         self.today = today
+        self._rules = {
+            t.code: _TypeRule(
+                code=t.code,
+                allowed=source_kind in t.reporters,
+                kinds=frozenset(t.subject_kinds),
+                kinds_text=", ".join(t.subject_kinds),
+                reporters_text=", ".join(t.reporters),
+                lists=tuple(spec.code for spec in book.index.lists_by_type.get(t.code, ())),
+            )
+            for t in book.record_types
+        }
 
     def subject(self, text: str) -> SubjectId:
         try:
@@ -90,64 +119,85 @@ class Intake:
             raise Rejected("subject", str(exc)) from None
 
     def admit(self, row: Mapping[str, Any]) -> NewRecord:
-        unknown = [k for k in row if k not in FIELDS]
-        if unknown:
-            raise Rejected(unknown[0], f"unknown field (fields are {', '.join(FIELDS)})")
-        for name in REQUIRED:
-            if _text(row, name) is None:
+        if not _KNOWN.issuperset(row):
+            unknown = next(k for k in row if k not in _KNOWN)
+            raise Rejected(unknown, f"unknown field (fields are {', '.join(FIELDS)})")
+        subject_text = _text(row, "subject")
+        type_code = _text(row, "type")
+        reference = _text(row, "reference")
+        decided_text = _text(row, "decided_on")
+        for name, value in zip(
+            REQUIRED, (subject_text, type_code, reference, decided_text), strict=True
+        ):
+            if value is None:
                 raise Rejected(name, "is missing")
-        type_code = _text(row, "type") or ""
-        record_type = self.book.record_type(type_code)
-        if record_type is None:
+        assert subject_text and type_code and reference and decided_text
+        rule = self._rules.get(type_code)
+        if rule is None:
             raise Rejected(
                 "type",
                 f"unknown record type {type_code!r} in rulebook "
                 f"{self.book.rulebook} {self.book.version}",
             )
-        if self.source_kind not in record_type.reporters:
+        if not rule.allowed:
             raise Rejected(
                 "type",
                 f"a {self.source_kind} source may not report {type_code} "
-                f"(reporters: {', '.join(record_type.reporters)})",
+                f"(reporters: {rule.reporters_text})",
             )
-        subject = self.subject(_text(row, "subject") or "")
-        if subject.kind not in record_type.subject_kinds:
-            kinds = ", ".join(record_type.subject_kinds)
+        subject = self.subject(subject_text)
+        if subject.kind not in rule.kinds:
             article = "an" if subject.kind.value[0] in "aeiou" else "a"
             raise Rejected(
-                "subject", f"{type_code} applies to {kinds}, not to {article} {subject.kind}"
+                "subject",
+                f"{type_code} applies to {rule.kinds_text}, not to {article} {subject.kind}",
             )
-        decided_on = _date(row, "decided_on", self.today)
+        if len(reference) > 200 or "\x00" in reference:
+            raise Rejected("reference", "must be at most 200 characters, without NUL")
+        decided_on = _date(row, "decided_on", self.today, decided_text)
         assert decided_on is not None
-        fulfilled_on = _date(row, "fulfilled_on", self.today)
-        if fulfilled_on is not None and fulfilled_on < decided_on:
-            raise Rejected("fulfilled_on", "is before decided_on")
-        amount_text = _text(row, "amount")
-        amount = None
-        if amount_text is not None:
-            try:
-                amount = Decimal(amount_text)
-            except InvalidOperation:
-                raise Rejected("amount", f"{amount_text!r} is not a number") from None
-            if not amount.is_finite() or amount < 0:
-                raise Rejected("amount", f"{amount_text!r} must be a non-negative number")
-        notified_on = _date(row, "notified_on", self.today)
-        if notified_on is not None and notified_on < decided_on:
-            raise Rejected("notified_on", "is before decided_on")
-        lists = tuple(spec.code for spec in self.book.index.lists_by_type.get(type_code, ()))
-        if lists and notified_on is None:
+        fulfilled_on = notified_on = amount = note = None
+        if row.get("fulfilled_on") is not None:
+            fulfilled_on = _date(row, "fulfilled_on", self.today)
+            if fulfilled_on is not None and fulfilled_on < decided_on:
+                raise Rejected("fulfilled_on", "is before decided_on")
+        if row.get("notified_on") is not None:
+            notified_on = _date(row, "notified_on", self.today)
+            if notified_on is not None and notified_on < decided_on:
+                raise Rejected("notified_on", "is before decided_on")
+        if row.get("amount") is not None:
+            amount = _amount(row)
+        if row.get("note") is not None:
+            note = _text(row, "note")
+            if note is not None and "\x00" in note:
+                raise Rejected("note", "must not contain NUL characters")
+        if rule.lists and notified_on is None:
             notified_on = self.today  # trustledger notifies now; the notice period starts today
-        reference = _text(row, "reference") or ""
-        if len(reference) > 200:
-            raise Rejected("reference", "is longer than 200 characters")
         return NewRecord(
-            subject=subject,
-            type=type_code,
-            reference=reference,
-            decided_on=decided_on,
-            amount=amount,
-            note=_text(row, "note"),
-            fulfilled_on=fulfilled_on,
-            notified_on=notified_on,
-            lists=lists,
+            subject,
+            type_code,
+            reference,
+            decided_on,
+            amount,
+            note,
+            fulfilled_on,
+            notified_on,
+            rule.lists,
         )
+
+
+def _amount(row: Mapping[str, Any]) -> Decimal | None:
+    text = _text(row, "amount")
+    if text is None:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise Rejected("amount", f"{text!r} is not a number") from None
+    if not amount.is_finite() or amount < 0:
+        raise Rejected("amount", f"{text!r} must be a non-negative number")
+    if amount >= AMOUNT_LIMIT:
+        raise Rejected("amount", f"{text!r} is too large (below 10^16)")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise Rejected("amount", f"{text!r} has more than two decimals (fen)")
+    return amount

@@ -165,6 +165,10 @@ _RECORDS_OF = select(*_ENGINE_COLUMNS).where(
     records.c.subject.in_(bindparam("ids", expanding=True))
 )
 _RECORDS_OF_TYPES = _RECORDS_OF.where(records.c.type.in_(bindparam("types", expanding=True)))
+_IDS_BY_REFERENCE = select(records.c.reference, records.c.id).where(
+    records.c.source == bindparam("source"),
+    records.c.reference.in_(bindparam("refs", expanding=True)),
+)
 _SUBJECTS = select(subjects).where(subjects.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -200,13 +204,10 @@ class RecordRepository:
         return dict(row._mapping) if row else None
 
     def ids_by_reference(self, source: str, references: Sequence[str]) -> dict[str, int]:
-        c = records.c
         found: dict[str, int] = {}
         for start in range(0, len(references), 500):
-            chunk = references[start : start + 500]
-            rows = self.conn.execute(
-                select(c.reference, c.id).where(c.source == source, c.reference.in_(chunk))
-            )
+            chunk = list(references[start : start + 500])
+            rows = self.conn.execute(_IDS_BY_REFERENCE, {"source": source, "refs": chunk})
             found.update({r.reference: r.id for r in rows})
         return found
 
