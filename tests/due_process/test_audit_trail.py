@@ -118,6 +118,7 @@ def test_a_whole_due_process_flow_is_logged_and_the_chain_verifies(
 
     logged = Counter(e.action for e in events(ledger, PERSON))
     assert logged == {
+        "records.report": 1,  # the agency's report of the record (a write of personal data)
         "consent.grant": 1,
         "dispute.file": 1,
         "dispute.decide": 1,
