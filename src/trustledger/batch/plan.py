@@ -297,8 +297,8 @@ def _render(plan: Plan, dialect: Dialect, records: str, subjects: str, confirmat
     entry: dict[str, str] = {}
     for spec in book.lists:
         if spec.code in record_index:
-            k = record_index[spec.code]
-            entry[spec.code] = f"((flags_{k // BITS} & {1 << (k % BITS)}) <> 0)"
+            bit = record_index[spec.code]
+            entry[spec.code] = f"((flags_{bit // BITS} & {1 << (bit % BITS)}) <> 0)"
         else:
             ranks = sorted(
                 {
