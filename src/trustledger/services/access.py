@@ -7,27 +7,15 @@ their dates, pending proposals, disputes and repair requests, notices, and the a
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from trustledger.domain.scoring import evaluate
 from trustledger.services import notices
-from trustledger.services.ledger import Ledger, today
+from trustledger.services.ledger import Ledger, plain, today
 from trustledger.services.unit_of_work import UnitOfWork
 
 LOG_PAGE = 10_000
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "is_finite"):  # Decimal
-        return str(value)
-    return value
 
 
 def _access_log(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
@@ -122,7 +110,7 @@ def subject_access(
             }
         )
     label = {t.code: t for t in book.record_types}
-    report: dict[str, Any] = _plain(
+    report: dict[str, Any] = plain(
         {
             "subject": key,
             "kind": subject_id.kind.value,

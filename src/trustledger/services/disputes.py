@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from trustledger.services import notices
-from trustledger.services.ledger import Conflict, Ledger, NotFound, today
+from trustledger.services.ledger import Conflict, Ledger, NotFound, plain_row, today
 from trustledger.services.unit_of_work import UnitOfWork
 
 OUTCOMES = ("upheld", "rejected")
@@ -76,7 +76,7 @@ def file(
 
 
 def _view(row: dict[str, Any], day: date) -> dict[str, Any]:
-    out = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
+    out = plain_row(row)
     out.pop("filed_at", None)
     out["overdue"] = row["status"] == "open" and row["due_on"] < day
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -59,3 +61,20 @@ class Ledger:
 def today(book: Rulebook) -> date:
     """Today in the rulebook's zone: every date the rulebook speaks of is a calendar date there."""
     return datetime.now(ZoneInfo(book.zone)).date()
+
+
+def plain(value: Any) -> Any:
+    """Stored values as JSON would carry them: dates as ISO text, decimals as text."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def plain_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: plain(v) for k, v in row.items()}

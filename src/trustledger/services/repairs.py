@@ -6,16 +6,11 @@ A reviewer decides the request. Approval marks the record fulfilled that day, an
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from trustledger.services import notices
 from trustledger.services.disputes import own_record
-from trustledger.services.ledger import Conflict, Ledger, NotFound, today
-
-
-def _view(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
+from trustledger.services.ledger import Conflict, Ledger, NotFound, plain_row, today
 
 
 def request(
@@ -50,14 +45,14 @@ def request(
         uow.commit()
         row = uow.repairs.get(repair_id)
     assert row is not None
-    return _view(row)
+    return plain_row(row)
 
 
 def queue(
     ledger: Ledger, *, status: str | None = None, subject: str | None = None
 ) -> list[dict[str, Any]]:
     with ledger.uow() as uow:
-        return [_view(r) for r in uow.repairs.find(status=status, subject=subject)]
+        return [plain_row(r) for r in uow.repairs.find(status=status, subject=subject)]
 
 
 def decide(
@@ -108,4 +103,4 @@ def decide(
         uow.commit()
         row = uow.repairs.get(repair_id)
     assert row is not None
-    return _view(row)
+    return plain_row(row)

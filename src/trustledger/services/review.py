@@ -16,13 +16,9 @@ from sqlalchemy import select
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.scoring import evaluate
 from trustledger.services import notices
-from trustledger.services.ledger import Conflict, Ledger, NotFound, today
+from trustledger.services.ledger import Conflict, Ledger, NotFound, plain_row, today
 from trustledger.services.unit_of_work import UnitOfWork
 from trustledger.store.tables import proposals, subjects
-
-
-def _view(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
 
 
 def scan(
@@ -122,7 +118,7 @@ def queue(
     ledger: Ledger, *, status: str | None = None, subject: str | None = None
 ) -> list[dict[str, Any]]:
     with ledger.uow() as uow:
-        return [_view(r) for r in uow.proposals.find(status=status, subject=subject)]
+        return [plain_row(r) for r in uow.proposals.find(status=status, subject=subject)]
 
 
 def add_statement(
@@ -146,7 +142,7 @@ def add_statement(
         uow.commit()
         row = uow.proposals.get(proposal_id)
     assert row is not None
-    return _view(row)
+    return plain_row(row)
 
 
 def decide(
@@ -189,4 +185,4 @@ def decide(
         uow.commit()
         row = uow.proposals.get(proposal_id)
     assert row is not None
-    return _view(row)
+    return plain_row(row)
