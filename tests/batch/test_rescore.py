@@ -4,6 +4,7 @@ engine's answer for every subject, and a rulebook change is diffed, printed and 
 from __future__ import annotations
 
 import json
+import random
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from typer.testing import CliRunner
 from tests.batch.ledgers import populate, stricter_rulebook
 from tests.conftest import TODAY
 from trustledger.cli import app
-from trustledger.services import rulebooks, standing
-from trustledger.services.ledger import Ledger
-from trustledger.services.rescore import export_parquet, rescore
+from trustledger.services import ingest, review, rulebooks, standing
+from trustledger.services.ledger import Ledger, today
+from trustledger.services.rescore import export_parquet, rescore, standing_of
+from trustledger.services.synthetic import person_id
 from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.batch_tables import standings
 from trustledger.store.tables import subjects
@@ -135,3 +137,45 @@ def test_cli_export_and_rescore(ledger: Ledger, database_url: str, tmp_path: Pat
     assert json.loads(diff_file.read_text())["to"]["version"] == "2026.2"
     done = runner.invoke(app, ["rescore", "--rulebook-version", "9.9", *db])
     assert done.exit_code == 1 and "9.9" in done.output
+
+
+def test_reviewer_confirmations_reach_the_batch_standings(ledger: Ledger, tmp_path: Path) -> None:
+    """Tier D enters the credit-watch list only once a reviewer confirms the proposal."""
+    with ledger.uow() as uow:
+        day = today(ledger.rulebook(uow))  # a decision is dated today (by the clock)
+    rng = random.Random(4)
+    confirmed, pending = person_id(rng), person_id(rng)
+    with ledger.uow() as uow:
+        uow.subjects.set_consent([(confirmed, "person"), (pending, "person")], True)
+        uow.commit()
+    rows = [
+        {
+            "subject": who,
+            "type": "court.dishonest_debtor",
+            "reference": f"(2026)执{i}{n}号",
+            "decided_on": (day - timedelta(days=60 + n)).isoformat(),
+        }
+        for i, who in enumerate((confirmed, pending))
+        for n in range(5)  # 1000 - 5 * 150 = 250: tier D
+    ]
+    report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=day)
+    assert report.inserted == 10, report.as_json()
+    review.scan(ledger, day, actor="test")
+    proposals = {p["subject"]: p for p in review.queue(ledger, status="pending")}
+    review.decide(ledger, proposals[confirmed]["id"], True, "tier D confirmed", actor="test")
+
+    done = rescore(ledger, as_of=day, workdir=tmp_path)
+    assert done.lists["credit-watch"] == 1
+    # (Not yet on dishonest-debtors: notified today, the 10-day notice runs.)
+    assert standing_of(ledger, confirmed, "2026.1", day)["lists"] == ["credit-watch"]  # type: ignore[index]
+    assert standing_of(ledger, pending, "2026.1", day)["lists"] == []  # type: ignore[index]
+    with ledger.uow() as uow:
+        for who in (confirmed, pending):
+            s = standing.assess(ledger, uow, who, day).standing
+            stored = BatchRepository(uow.connection).standing(who, "2026.1", day)
+            assert stored is not None
+            assert (stored["score"], stored["tier"], stored["lists"]) == (
+                s.score,
+                s.tier,
+                [m.list for m in s.lists],
+            )

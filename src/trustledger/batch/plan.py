@@ -27,8 +27,11 @@ Input tables (the snapshot layout, see `snapshot`): `records(subject, kind, type
 fulfilled_on, notified_on, voided, disputed)`, `subjects(subject, kind, consent)` and
 `confirmations(subject, list, confirmed_on, ended_on)`. `kind` is denormalized onto records (it
 follows from the identifier and never changes) so that the 200-million-row side never joins
-the subjects. Output: one row per subject with `subject, kind, score, tier, lists, awaiting`
-(JSON arrays of list codes, sorted) and one boolean column per list (`list_columns`).
+the subjects. List membership travels as bits of BIGINT words (`bit_or` per subject), so the
+aggregation's state stays narrow however many lists a rulebook has.
+
+Output: one row per subject with `subject, kind, score, tier, lists, awaiting` (JSON arrays of
+list codes, sorted) and one boolean column per list (`list_columns`).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from trustledger.domain.rulebook import ListSpec, RecordType, Rulebook
 
 class Dialect(StrEnum):
     """The engines the plan is rendered for. The SQL is written in the subset both accept
-    (VALUES tables, CTEs, `count_if`, `bool_or`, `concat_ws`, DATE literals), so today the
+    (VALUES tables, CTEs, `count_if`, `bit_or`, `bool_or`, `concat_ws`, DATE literals), so the
     rendering differs only in how a result's sum is typed."""
 
     DUCKDB = "duckdb"
