@@ -26,10 +26,11 @@ def record(reference: str, **over: str) -> dict[str, str]:
 
 
 def check(client: TestClient, keys: Keys, as_of: str, subject: str = DEBTOR) -> str:
+    """A what-if check on another day: an admin's (providers check only today)."""
     r = client.get(
         "/v1/checks",
         params={"subject": subject, "action": "travel.flight", "as_of": as_of},
-        headers=keys.auth(keys.airline),
+        headers=keys.auth(keys.admin),
     )
     assert r.status_code == 200, r.text
     return r.json()["decision"]
@@ -112,7 +113,8 @@ def test_fulfil_and_void_by_the_own_source_only(client: TestClient, keys: Keys) 
         json={"fulfilled_on": "2026-04-01"},
         headers=keys.auth(keys.traffic),
     )
-    assert other.status_code == 403
+    # Another source's record is answered like a missing one: an agency cannot probe ids.
+    assert other.status_code == 404
     assert (
         client.post(
             f"/v1/records/{record_id}/void", json={"reason": "x"}, headers=keys.auth(keys.airline)
@@ -135,6 +137,18 @@ def test_fulfil_and_void_by_the_own_source_only(client: TestClient, keys: Keys) 
     )
     assert voided.status_code == 200
     assert check(client, keys, "2026-03-20") == "allow"  # as if it had never been
+    # A voided record has no later events: voiding or fulfilling it again is a conflict.
+    again = client.post(
+        f"/v1/records/{record_id}/void", json={"reason": "again"}, headers=keys.auth(keys.court)
+    )
+    assert again.status_code == 409, again.text
+    refulfil = client.post(
+        f"/v1/records/{record_id}/fulfil",
+        json={"fulfilled_on": "2026-04-01"},
+        headers=keys.auth(keys.court),
+    )
+    assert refulfil.status_code == 409
+    assert "voided" in refulfil.json()["detail"]
     missing = client.post(
         "/v1/records/999999/void", json={"reason": "x"}, headers=keys.auth(keys.court)
     )
@@ -149,8 +163,34 @@ def test_fulfilment_before_the_decision_is_refused(client: TestClient, keys: Key
         json={"fulfilled_on": "2026-01-01"},
         headers=keys.auth(keys.court),
     )
-    assert bad.status_code == 409
+    assert bad.status_code == 422
     assert bad.json()["detail"].startswith("fulfilled_on")
+    future = client.post(
+        f"/v1/records/{record_id}/fulfil",
+        json={"fulfilled_on": "2999-01-01"},
+        headers=keys.auth(keys.court),
+    )
+    assert future.status_code == 422
+    assert "in the future" in future.json()["detail"]
+    first = client.post(
+        f"/v1/records/{record_id}/fulfil",
+        json={"fulfilled_on": "2026-04-01"},
+        headers=keys.auth(keys.court),
+    )
+    assert first.status_code == 200
+    same = client.post(
+        f"/v1/records/{record_id}/fulfil",
+        json={"fulfilled_on": "2026-04-01"},
+        headers=keys.auth(keys.court),
+    )
+    assert same.status_code == 200  # the same fulfilment again is answered as before
+    other_day = client.post(
+        f"/v1/records/{record_id}/fulfil",
+        json={"fulfilled_on": "2026-04-02"},
+        headers=keys.auth(keys.court),
+    )
+    assert other_day.status_code == 409
+    assert "was fulfilled on 2026-04-01" in other_day.json()["detail"]
 
 
 def test_the_notice_period_counts_from_the_notification(

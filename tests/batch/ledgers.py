@@ -21,7 +21,9 @@ def populate(ledger: Ledger, today: date, *, persons: int = 80, seed: int = 5) -
         uow.subjects.set_consent(((p, SubjectKind.PERSON.value) for p in city.consenting), True)
         uow.commit()
     for source, rows in city.records.items():
-        report = ingest.import_rows(ledger, source, enumerate(rows, start=1), as_of=today)
+        report = ingest.import_rows(
+            ledger, source, enumerate(rows, start=1), as_of=today, actor="test"
+        )
         assert not report.rejected, report.rejected[:3]
     return city
 

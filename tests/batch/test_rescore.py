@@ -158,7 +158,7 @@ def test_reviewer_confirmations_reach_the_batch_standings(ledger: Ledger, tmp_pa
         for i, who in enumerate((confirmed, pending))
         for n in range(5)  # 1000 - 5 * 150 = 250: tier D
     ]
-    report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=day)
+    report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=day, actor="test")
     assert report.inserted == 10, report.as_json()
     review.scan(ledger, day, actor="test")
     proposals = {p["subject"]: p for p in review.queue(ledger, status="pending")}

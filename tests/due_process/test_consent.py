@@ -7,6 +7,7 @@ Organizations are scored without anyone's consent.
 from __future__ import annotations
 
 import getpass
+import os
 from datetime import date
 from typing import Any
 
@@ -156,9 +157,9 @@ def test_the_cli_works_without_a_login_name(
     assert run_json("consent", PERSON, "grant", db=database_url)["consent"] is True
     with ledger.uow() as uow:
         [granted] = [e for e in uow.audit.events(subject=PERSON) if e.action == "consent.grant"]
-    assert granted.actor == "cli"
+    assert granted.actor == f"cli:uid-{os.getuid()}"  # never a bare "cli"
     assert run("report", PERSON, db=database_url).exit_code == 0
     exports = [
         e["by"] for e in me(client, keys.person)["access_log"] if e["what"] == "access.export"
     ]
-    assert exports == ["cli"]
+    assert exports == [f"cli:uid-{os.getuid()}"]

@@ -172,7 +172,7 @@ def test_upheld_voids_the_record_and_its_effects_end_at_once(
     assert decided["overdue"] is False
     assert decision(client, keys.airline) == "allow"
     # Voided, it is as if it had never been, back to its decision day.
-    assert decision(client, keys.airline, as_of=day - days(15)) == "allow"
+    assert decision(client, keys.admin, as_of=day - days(15)) == "allow"
     access = me(client, keys.person)
     held = the_record(access, record_id)
     assert held["voided"] is True and held["disputed"] is False and held["points_now"] == 0

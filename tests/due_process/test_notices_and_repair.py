@@ -58,6 +58,8 @@ def test_a_listing_record_sends_a_notice_and_a_duplicate_none(
                 "reference": "(2026)L1",
                 "type": "court.dishonest_debtor",
                 "lists": ["dishonest-debtors"],
+                # The notice says when the listing starts: notice_days after notification.
+                "starts_on": {"dishonest-debtors": (decided + days(10)).isoformat()},
                 "decided_on": decided.isoformat(),
                 "notified_on": decided.isoformat(),
             },
@@ -148,8 +150,8 @@ def test_the_notice_period_counts_from_the_notification(
         {**record("(2026)N1", day - days(60)), "notified_on": str(day - days(5))},
     )
     assert decision(client, keys.airline) == "allow"
-    assert decision(client, keys.airline, as_of=day + days(4)) == "allow"
-    assert decision(client, keys.airline, as_of=day + days(5)) == "deny"  # notice_days: 10
+    assert decision(client, keys.admin, as_of=day + days(4)) == "allow"
+    assert decision(client, keys.admin, as_of=day + days(5)) == "deny"  # notice_days: 10
     [listed] = me(client, keys.person, as_of=day + days(5))["lists"]
     assert listed["since"] == (day + days(5)).isoformat()
     # Without a notification date, trustledger notifies now: the period starts today.
@@ -158,8 +160,8 @@ def test_the_notice_period_counts_from_the_notification(
     report(client, keys.court, late)
     [sent] = outbox(ledger, OTHER)
     assert sent["payload"]["notified_on"] == day.isoformat()
-    assert decision(client, keys.airline, subject=OTHER, as_of=day + days(9)) == "allow"
-    assert decision(client, keys.airline, subject=OTHER, as_of=day + days(10)) == "deny"
+    assert decision(client, keys.admin, subject=OTHER, as_of=day + days(9)) == "allow"
+    assert decision(client, keys.admin, subject=OTHER, as_of=day + days(10)) == "deny"
     assert the_record(me(client, keys.other), sent_id(ledger, "(2026)N2"))["notified_on"] == (
         day.isoformat()
     )
@@ -187,7 +189,7 @@ def test_an_agency_fulfilment_ends_a_repairable_record_early(
         )
         assert r.status_code == 200, r.text
     assert decision(client, keys.airline) == "allow"  # repair: {after: 0d}, ends on performance
-    assert decision(client, keys.airline, as_of=day - days(4)) == "deny"
+    assert decision(client, keys.admin, as_of=day - days(4)) == "deny"
     access = me(client, keys.person)
     assert the_record(access, debt)["counts_until"] == (day - days(3)).isoformat()
     assert [(h["event"], h["on"], h["by"]) for h in the_record(access, debt)["history"]] == [

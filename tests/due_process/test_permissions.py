@@ -64,6 +64,11 @@ TABLE: dict[tuple[str, str], Call] = {
     ("GET", "/v1/subjects/{subject}/score"): Call(
         Permission.SCORES_READ, f"/v1/subjects/{PERSON}/score"
     ),
+    ("PUT", "/v1/subjects/{subject}/name"): Call(
+        Permission.SUBJECTS_WRITE,
+        f"/v1/subjects/{COMPANY}/name",
+        body={"name": "Example Construction Co., Ltd."},
+    ),
     ("GET", "/v1/me"): Call(Permission.SELF_READ, "/v1/me"),
     ("GET", "/v1/me/report"): Call(Permission.SELF_READ, "/v1/me/report", {"format": "json"}),
     ("PUT", "/v1/me/consent"): Call(
@@ -286,9 +291,10 @@ def test_an_agency_fulfils_and_voids_only_its_own_records(
     )
     fulfil = {"fulfilled_on": day.isoformat()}
     void = {"reason": "clerical error"}
+    # Another source's record gets the answer of a missing one (404): no probing of ids.
     for rid, key in ((court_record, keys.traffic), (traffic_record, keys.court)):
-        assert client.post(f"/v1/records/{rid}/fulfil", json=fulfil, headers=key).status_code == 403
-        assert client.post(f"/v1/records/{rid}/void", json=void, headers=key).status_code == 403
+        assert client.post(f"/v1/records/{rid}/fulfil", json=fulfil, headers=key).status_code == 404
+        assert client.post(f"/v1/records/{rid}/void", json=void, headers=key).status_code == 404
     access = me(client, keys.person)
     assert not any(r["voided"] or r["fulfilled_on"] for r in access["records"])
     ok = client.post(f"/v1/records/{court_record}/fulfil", json=fulfil, headers=keys.court)

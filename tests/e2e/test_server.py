@@ -71,7 +71,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 def test_report_then_check_over_loopback(server: tuple[str, dict[str, str]]) -> None:
     base, keys = server
     airline = {"Authorization": f"Bearer {keys['airline']}"}
-    params = {"subject": DEBTOR, "action": "travel.flight", "as_of": "2026-04-01"}
+    params = {"subject": DEBTOR, "action": "travel.flight"}
     assert (
         httpx.get(f"{base}/v1/checks", params=params, headers=airline).json()["decision"] == "allow"
     )

@@ -75,9 +75,10 @@ def cli_import(
         app, ["import", str(path), "--source", source, "--db", url, "--json"], env=env
     )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert list(report) == ["inserted", "duplicates", "rejected"]
+    # 0: every line stored or a duplicate; 2: some line rejected or conflicting.
+    assert result.exit_code == (2 if report["rejected"] else 0), result.stderr
+    assert list(report) == ["inserted", "duplicates", "fulfilled", "rejected"]
     for rejection in report["rejected"]:
         assert list(rejection) == ["line", "reason"]
     return report
@@ -173,10 +174,21 @@ def test_jsonl_stores_valid_lines_and_reports_each_rejected_one(
 
 
 def test_a_reference_is_unique_per_source(ledger: Ledger, tmp_path: Path) -> None:
-    # The same reference twice in one file: the first is stored, the second is a duplicate,
-    # even when the second says something else (a correction is an event, not a re-send).
+    # The same reference twice in one file: the first is stored; the second says something
+    # else, so it is a conflict naming the stored record, never a silent duplicate.
     path = write_jsonl(tmp_path / "twice.jsonl", [debt(1), debt(1, decided_on="2026-03-02")])
-    assert cli_import(ledger, path) == {"inserted": 1, "duplicates": 1, "rejected": []}
+    assert cli_import(ledger, path) == {
+        "inserted": 1,
+        "duplicates": 0,
+        "fulfilled": 0,
+        "rejected": [
+            {
+                "line": 2,
+                "reason": "reference: '(2026)执1号' is already stored as record 1 with other "
+                "content (decided_on differ): a new decision needs a new reference",
+            }
+        ],
+    }
     with ledger.engine.connect() as conn:
         assert conn.execute(select(records.c.decided_on)).scalar_one() == date(2026, 3, 1)
     # Another source may use the same reference for its own decision.
@@ -185,19 +197,22 @@ def test_a_reference_is_unique_per_source(ledger: Ledger, tmp_path: Path) -> Non
         [{**debt(1), "type": "traffic.drunk_driving"}],
     )
     assert cli_import(ledger, traffic, source="city-traffic")["inserted"] == 1
-    # ... while the court re-sending its reference with another type is still a duplicate.
-    assert cli_import(ledger, traffic, source="city-court") == {
-        "inserted": 0,
-        "duplicates": 1,
-        "rejected": [],
-    }
+    # ... while the court re-sending its reference with another type is a conflict.
+    report = cli_import(ledger, traffic, source="city-court")
+    assert (report["inserted"], report["duplicates"]) == (0, 0)
+    assert "(type differ)" in report["rejected"][0]["reason"]
     assert len(stored(ledger)) == 2
 
 
 def test_an_empty_file_imports_nothing(ledger: Ledger, tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n")
-    assert cli_import(ledger, empty) == {"inserted": 0, "duplicates": 0, "rejected": []}
+    assert cli_import(ledger, empty) == {
+        "inserted": 0,
+        "duplicates": 0,
+        "fulfilled": 0,
+        "rejected": [],
+    }
 
 
 def test_an_unregistered_source_is_refused(ledger: Ledger, tmp_path: Path) -> None:
@@ -208,7 +223,7 @@ def test_an_unregistered_source_is_refused(ledger: Ledger, tmp_path: Path) -> No
     assert "'nobody' is not registered" in result.stderr
     assert result.stdout == ""
     with pytest.raises(NotFound):
-        ingest.import_rows(ledger, "nobody", enumerate([debt(1)], 1), as_of=TODAY)
+        ingest.import_rows(ledger, "nobody", enumerate([debt(1)], 1), as_of=TODAY, actor="test")
     assert stored(ledger) == []
 
 
@@ -283,7 +298,12 @@ def test_csv_columns_may_come_in_any_order_and_be_left_out(ledger: Ledger, tmp_p
         ["reference", "decided_on", "type", "subject"],
         [["S-1", "2026-03-01", "court.dishonest_debtor", PEOPLE[0]]],
     )
-    assert cli_import(ledger, path) == {"inserted": 1, "duplicates": 0, "rejected": []}
+    assert cli_import(ledger, path) == {
+        "inserted": 1,
+        "duplicates": 0,
+        "fulfilled": 0,
+        "rejected": [],
+    }
 
 
 def test_an_unknown_csv_column_rejects_the_file_at_line_one(ledger: Ledger, tmp_path: Path) -> None:
@@ -308,65 +328,77 @@ def test_a_byte_order_mark_is_not_part_of_the_first_name(ledger: Ledger, tmp_pat
         f"{PEOPLE[0]},court.dishonest_debtor,B-1,2026-03-01\n",
         "utf-8",
     )
-    assert cli_import(ledger, path) == {"inserted": 1, "duplicates": 0, "rejected": []}
+    assert cli_import(ledger, path) == {
+        "inserted": 1,
+        "duplicates": 0,
+        "fulfilled": 0,
+        "rejected": [],
+    }
     lines = tmp_path / "bom.jsonl"
     lines.write_text("\ufeff" + json.dumps(debt(2)) + "\n", "utf-8")
-    assert cli_import(ledger, lines) == {"inserted": 1, "duplicates": 0, "rejected": []}
+    assert cli_import(ledger, lines) == {
+        "inserted": 1,
+        "duplicates": 0,
+        "fulfilled": 0,
+        "rejected": [],
+    }
 
 
 # --- batches ------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def add_many_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def add_new_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of every batch handed to the store."""
     calls: list[int] = []
-    original = RecordRepository.add_many
+    original = RecordRepository.add_new
 
-    def counting(self: RecordRepository, rows: Any) -> int:
+    def counting(self: RecordRepository, rows: Any) -> dict[str, int]:
         calls.append(len(rows))
         return original(self, rows)
 
-    monkeypatch.setattr(RecordRepository, "add_many", counting)
+    monkeypatch.setattr(RecordRepository, "add_new", counting)
     return calls
 
 
-def test_batch_size_is_respected(ledger: Ledger, add_many_calls: list[int]) -> None:
+def test_batch_size_is_respected(ledger: Ledger, add_new_calls: list[int]) -> None:
     rows = [debt(n) for n in range(25)] + [{"subject": "nobody"}]
     report = ingest.import_rows(
-        ledger, "city-court", enumerate(rows, 1), as_of=TODAY, batch_size=10
+        ledger, "city-court", enumerate(rows, 1), as_of=TODAY, batch_size=10, actor="test"
     )
     assert (report.inserted, len(report.rejected)) == (25, 1)
-    assert add_many_calls == [10, 10, 5]
+    assert add_new_calls == [10, 10, 5]
 
 
 def test_batch_size_comes_from_the_settings(
-    database_url: str, ledger: Ledger, add_many_calls: list[int], tmp_path: Path
+    database_url: str, ledger: Ledger, add_new_calls: list[int], tmp_path: Path
 ) -> None:
     small = Ledger.open(database_url, Settings(import_batch_size=7))
     try:
         rows = [debt(n) for n in range(16)]
-        report = ingest.import_rows(small, "city-court", enumerate(rows, 1), as_of=TODAY)
+        report = ingest.import_rows(
+            small, "city-court", enumerate(rows, 1), as_of=TODAY, actor="test"
+        )
     finally:
         small.close()
     assert report.inserted == 16
-    assert add_many_calls == [7, 7, 2]
+    assert add_new_calls == [7, 7, 2]
     # The CLI reads it from TRUSTLEDGER_IMPORT_BATCH_SIZE.
-    add_many_calls.clear()
+    add_new_calls.clear()
     path = write_jsonl(tmp_path / "more.jsonl", [debt(n) for n in range(100, 111)])
     report = cli_import(ledger, path, env={"TRUSTLEDGER_IMPORT_BATCH_SIZE": "4"})
     assert report["inserted"] == 11
-    assert add_many_calls == [4, 4, 3]
+    assert add_new_calls == [4, 4, 3]
 
 
 def test_a_failed_batch_leaves_nothing_and_earlier_batches_stay(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The second batch fails in the database after part of it was written: all of it goes."""
-    original = RecordRepository.add_many
+    original = RecordRepository.add_new
     calls: list[int] = []
 
-    def failing(self: RecordRepository, rows: Any) -> int:
+    def failing(self: RecordRepository, rows: Any) -> dict[str, int]:
         calls.append(len(rows))
         if len(calls) == 2:
             original(self, rows[:5])  # half the batch reaches the database ...
@@ -374,20 +406,22 @@ def test_a_failed_batch_leaves_nothing_and_earlier_batches_stay(
             return original(self, [{**rows[5], "source": "no-such-source"}])
         return original(self, rows)
 
-    monkeypatch.setattr(RecordRepository, "add_many", failing)
+    monkeypatch.setattr(RecordRepository, "add_new", failing)
     # Each line names a new subject, so the subjects a batch registers are visible too.
     fresh = [person_id(random.Random(1000 + n)) for n in range(25)]
     rows = [debt(n, subject=fresh[n]) for n in range(25)]
     with pytest.raises(Exception, match=r"(?i)foreign key"):
-        ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY, batch_size=10)
+        ingest.import_rows(
+            ledger, "city-court", enumerate(rows, 1), as_of=TODAY, batch_size=10, actor="test"
+        )
     assert calls == [10, 10]
     assert stored(ledger) == [r["reference"] for r in rows[:10]]
     assert stored_subjects(ledger) == set(fresh[:10])
 
     # The source re-sends the whole file once the fault is gone: nothing twice, nothing lost.
-    monkeypatch.setattr(RecordRepository, "add_many", original)
+    monkeypatch.setattr(RecordRepository, "add_new", original)
     report = ingest.import_rows(
-        ledger, "city-court", enumerate(rows, 1), as_of=TODAY, batch_size=10
+        ledger, "city-court", enumerate(rows, 1), as_of=TODAY, batch_size=10, actor="test"
     )
     assert (report.inserted, report.duplicates) == (15, 10)
     assert sorted(stored(ledger)) == sorted(r["reference"] for r in rows)
@@ -396,17 +430,17 @@ def test_a_failed_batch_leaves_nothing_and_earlier_batches_stay(
 def test_a_failed_cli_import_keeps_only_whole_batches(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    original = RecordRepository.add_many
+    original = RecordRepository.add_new
     calls: list[int] = []
 
-    def failing(self: RecordRepository, rows: Any) -> int:
+    def failing(self: RecordRepository, rows: Any) -> dict[str, int]:
         calls.append(len(rows))
         inserted = original(self, rows)
         if len(calls) == 3:
             raise OSError("connection lost")  # after the rows went in, before the commit
         return inserted
 
-    monkeypatch.setattr(RecordRepository, "add_many", failing)
+    monkeypatch.setattr(RecordRepository, "add_new", failing)
     path = write_jsonl(tmp_path / "big.jsonl", [debt(n) for n in range(12)])
     url = ledger.engine.url.render_as_string(hide_password=False)
     result = runner.invoke(
@@ -425,9 +459,13 @@ def _lines(n: int) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def test_a_large_import_in_many_batches(ledger: Ledger) -> None:
-    report = ingest.import_rows(ledger, "city-court", _lines(2_345), as_of=TODAY, batch_size=500)
+    report = ingest.import_rows(
+        ledger, "city-court", _lines(2_345), as_of=TODAY, batch_size=500, actor="test"
+    )
     assert (report.inserted, report.duplicates, report.rejected) == (2_345, 0, [])
-    again = ingest.import_rows(ledger, "city-court", _lines(2_345), as_of=TODAY, batch_size=1000)
+    again = ingest.import_rows(
+        ledger, "city-court", _lines(2_345), as_of=TODAY, batch_size=1000, actor="test"
+    )
     assert (again.inserted, again.duplicates) == (0, 2_345)
     with ledger.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(records)).scalar_one() == 2_345
@@ -438,7 +476,7 @@ def test_a_large_import_in_many_batches(ledger: Ledger) -> None:
 
 
 def test_bulk_writes_store_what_a_core_insert_stores(ledger: Ledger) -> None:
-    """add_many goes through the driver; the stored values must not differ from Core's."""
+    """add_new goes through the driver; the stored values must not differ from Core's."""
     values = [
         {"decided_on": date(2026, 3, 1), "amount": None, "note": None, "fulfilled_on": None},
         {
@@ -463,8 +501,8 @@ def test_bulk_writes_store_what_a_core_insert_stores(ledger: Ledger) -> None:
     ]
     with ledger.uow() as uow:
         uow.subjects.ensure([(PEOPLE[0], "person")])
-        assert uow.records.add_many(many) == 90
-        assert uow.records.add_many(many[:3]) == 0
+        assert sorted(uow.records.add_new(many)) == sorted(r["reference"] for r in many)
+        assert uow.records.add_new(many[:3]) == {}
         core = [{**r, "reference": r["reference"].replace("BULK", "CORE")} for r in many[:3]]
         uow.connection.execute(insert(records), core)
         uow.commit()
@@ -489,11 +527,18 @@ def test_bulk_writes_store_what_a_core_insert_stores(ledger: Ledger) -> None:
 
 
 def test_the_first_of_two_rows_with_one_reference_wins(ledger: Ledger) -> None:
-    """Within one batch, as across batches: the first line with a reference is the record."""
+    """Within one batch, as across batches: the first line with a reference is the record, and
+    a later line with that reference and other content is a conflict naming it."""
     rows = [debt(n) for n in range(100)]
     rows.insert(70, debt(10, decided_on="2026-01-15", subject=PEOPLE[39]))
-    report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY)
-    assert (report.inserted, report.duplicates) == (100, 1)
+    report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY, actor="test")
+    assert (report.inserted, report.duplicates) == (100, 0)
+    [conflict] = report.rejected
+    assert conflict["line"] == 71
+    assert (
+        "stored as record 11 with other content (subject, decided_on differ)"
+        in (conflict["reason"])
+    )
     with ledger.engine.connect() as conn:
         ids = conn.execute(select(records.c.reference).order_by(records.c.id)).scalars().all()
         row = conn.execute(select(records).where(records.c.reference == "(2026)执10号")).one()

@@ -285,7 +285,26 @@ def test_sources_add_registers_an_authorized_source(database_url: str) -> None:
 # --- score and check ----------------------------------------------------------------------
 
 
-SCORE_KEYS = {"subject", "score", "tier", "contributions", "lists", "measures"}
+SCORE_KEYS = {
+    "subject",
+    "score",
+    "tier",
+    "contributions",
+    "lists",
+    "measures",
+    "pending",
+    "tier_cap",
+}
+
+
+LIBRARY = {
+    "code": "a-tier-library-no-deposit",
+    "action": "library.borrow",
+    "effect": "waive_deposit",
+    "reason": "tier:A",
+    "legal_basis": "Rongcheng Measures on Joint Incentives for the Trustworthy, art. 7",
+    "until": None,
+}
 
 
 def test_score_json_explains_every_point(db: str, tmp_path: Path) -> None:
@@ -318,20 +337,29 @@ def test_score_json_explains_every_point(db: str, tmp_path: Path) -> None:
                 "code": "a-grade-green-channel",
                 "action": "tax.invoice_approval",
                 "effect": "green_channel",
+                "reason": "list:a-grade-taxpayers",
+                "legal_basis": "SAT Tax Credit Management Measures, art. 29",
+                "until": "2027-03-01",
             },
-            {"code": "a-grade-bank-tax-loans", "action": "loan.application", "effect": "discount"},
             {
-                "code": "a-tier-library-no-deposit",
-                "action": "library.borrow",
-                "effect": "waive_deposit",
+                "code": "a-grade-bank-tax-loans",
+                "action": "loan.application",
+                "effect": "discount",
+                "reason": "list:a-grade-taxpayers",
+                "legal_basis": "SAT Tax Credit Management Measures, art. 29 (bank-tax interaction)",
+                "until": "2027-03-01",
             },
+            LIBRARY,
         ],
+        "pending": [],
+        "tier_cap": None,
     }
     assert set(data) == SCORE_KEYS
     for c in data["contributions"]:
         assert set(c) == {"reference", "type", "points", "counts_until"}
     for m in data["measures"]:
-        assert set(m) == {"code", "action", "effect"}
+        # One measure shape everywhere: the check's.
+        assert set(m) == {"code", "action", "effect", "reason", "legal_basis", "until"}
     # Before any record was decided the subject stands at the base score, on no list.
     before = run_json("score", ORG, "--as-of", "2026-01-31", db=db)
     assert (before["score"], before["tier"], before["contributions"], before["lists"]) == (
@@ -364,13 +392,9 @@ def test_unknown_subject_has_the_base_standing(db: str) -> None:
         "tier": "A",
         "contributions": [],
         "lists": [],
-        "measures": [
-            {
-                "code": "a-tier-library-no-deposit",
-                "action": "library.borrow",
-                "effect": "waive_deposit",
-            }
-        ],
+        "measures": [LIBRARY],
+        "pending": [],
+        "tier_cap": None,
     }
     # A person gets no score at all without consent.
     assert run_json("score", DEBTOR, db=db) == {
@@ -380,6 +404,8 @@ def test_unknown_subject_has_the_base_standing(db: str) -> None:
         "contributions": [],
         "lists": [],
         "measures": [],
+        "pending": [],
+        "tier_cap": None,
     }
 
 

@@ -181,6 +181,53 @@ def test_upgrading_keeps_the_records(engine: Engine, database_url: str) -> None:
         ledger.close()
 
 
+def test_subject_names_are_added_and_removed_keeping_the_subjects(engine: Engine) -> None:
+    """0006 adds `subjects.name` (null for the subjects already held); its downgrade drops the
+    column and keeps every subject, even with records pointing at them, on both stores."""
+    _alembic(engine, "upgrade", "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO subjects (id, kind, consent) VALUES "
+                "('cn-uscc:91350100M000100Y43', 'organization', false), "
+                "('cn-rid:11010519491231002X', 'person', true)"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO sources (code, kind, name) VALUES ('city-court', 'court', 'Court')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO records (subject, type, source, reference, decided_on) VALUES "
+                "('cn-uscc:91350100M000100Y43', 'court.dishonest_debtor', 'city-court', 'R-1', "
+                "'2026-05-01')"
+            )
+        )
+    assert "name" not in {c["name"] for c in inspect(engine).get_columns("subjects")}
+    _alembic(engine, "upgrade", "0006")
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT id, name FROM subjects ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            ("cn-rid:11010519491231002X", None),
+            ("cn-uscc:91350100M000100Y43", None),
+        ]
+        conn.execute(
+            text("UPDATE subjects SET name = :name WHERE kind = 'organization'"),
+            {"name": "Example Construction Co., Ltd."},
+        )
+    _alembic(engine, "downgrade", "0005")
+    assert "name" not in {c["name"] for c in inspect(engine).get_columns("subjects")}
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, kind, consent FROM subjects ORDER BY id")).all()
+        assert conn.execute(text("SELECT count(*) FROM records")).scalar() == 1
+    assert [(r.id, r.kind, bool(r.consent)) for r in rows] == [
+        ("cn-rid:11010519491231002X", "person", True),
+        ("cn-uscc:91350100M000100Y43", "organization", False),
+    ]
+    migrate.upgrade(engine)
+    assert "name" in {c["name"] for c in inspect(engine).get_columns("subjects")}
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger = Ledger.open(f"sqlite:///{path}")

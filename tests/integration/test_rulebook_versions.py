@@ -71,7 +71,7 @@ def db(database_url: str, tmp_path: Path) -> str:
                 "reference": reference,
                 "decided_on": "2026-03-01",
             }
-            report = ingest.import_rows(ledger, source, [(1, line)])
+            report = ingest.import_rows(ledger, source, [(1, line)], actor="test")
             assert report.inserted == 1, report
     finally:
         ledger.close()
@@ -152,10 +152,14 @@ def test_imports_follow_the_active_version(db: str, tmp_path: Path) -> None:
         "decided_on": "2026-04-01",
     }
     path.write_text(json.dumps(line) + "\n")
-    report = run_json("import", str(path), "--source", "city-court", db=db)
+    # A rejected line: the import exits 2 (some line was refused).
+    report = json.loads(
+        run("import", str(path), "--source", "city-court", "--json", db=db, expect=2).stdout
+    )
     assert report == {
         "inserted": 0,
         "duplicates": 0,
+        "fulfilled": 0,
         "rejected": [
             {
                 "line": 1,
@@ -184,5 +188,5 @@ def test_versions_through_the_services(ledger: Ledger, tmp_path: Path) -> None:
     with ledger.uow() as uow:
         assert [r.version for r in uow.rulebooks.versions()] == ["2026.1", "2026.2"]
         assert ledger.rulebook(uow).version == "2026.2"
-    data = standing.score(ledger, PERSON, version="2026.1")
+    data = standing.score(ledger, PERSON, version="2026.1", actor="test")
     assert data["subject"] == PERSON

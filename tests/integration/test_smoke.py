@@ -17,16 +17,19 @@ def test_debtor_is_denied_flights_after_notice(ledger: Ledger) -> None:
             "notified_on": "2026-05-01",
         }
     ]
-    report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY)
-    assert report.as_json() == {"inserted": 1, "duplicates": 0, "rejected": []}
-    again = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY)
-    assert again.as_json() == {"inserted": 0, "duplicates": 1, "rejected": []}
+    report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY, actor="test")
+    assert report.as_json() == {"inserted": 1, "duplicates": 0, "fulfilled": 0, "rejected": []}
+    again = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=TODAY, actor="test")
+    assert again.as_json() == {"inserted": 0, "duplicates": 1, "fulfilled": 0, "rejected": []}
     from datetime import date
 
     assert (
-        checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 10))["decision"] == "allow"
+        checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 10), actor="test")[
+            "decision"
+        ]
+        == "allow"
     )
-    denied = checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 11))
+    denied = checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 11), actor="test")
     assert denied == {
         "decision": "deny",
         "measures": [

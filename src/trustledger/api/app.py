@@ -1,10 +1,15 @@
-"""The FastAPI application: one Ledger, the routes, problem+json errors, health and metrics."""
+"""The FastAPI application: one Ledger, the routes, problem+json errors, health and metrics,
+and the documentation, served by the app itself (no CDN: it works offline)."""
 
 from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI, Response
+import swagger_ui_bundle
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -26,8 +31,24 @@ trustledger answers one question for every participating service: does a joint r
 incentive apply to this subject for this action? Every answer comes from records reported by
 authorized sources under the public rulebook, and every read of personal data is logged.
 
-Authenticate with `Authorization: Bearer <key>` (`trustledger keys create`).
+Authenticate with `Authorization: Bearer <key>` (`trustledger keys create`). Errors are
+`application/problem+json` and name the field at fault.
 """
+
+# The problems each router's routes can answer with, as the OpenAPI document lists them.
+# (`public` and `subjects` say so route by route.)
+ERRORS = {
+    records: (401, 403, 404, 409),
+    checks: (401, 403, 404),
+    subjects: (),
+    me: (401, 403, 404, 409),
+    reviews: (401, 403, 404, 409),
+    audit: (401, 403),
+    public: (),
+}
+# Swagger UI from an installed package (swagger-ui-bundle-v2), mounted here; ReDoc is not
+# packaged for Python, so /redoc is off rather than loaded from a CDN.
+DOCS_ASSETS = "/docs/assets"
 
 
 class Metrics:
@@ -75,15 +96,35 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
         title="trustledger",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.ledger = ledger or Ledger.open()
     app.state.keys = KeyCache()
     registry = CollectorRegistry()
     problems.install(app)
-    for module in (records, checks, subjects, me, reviews, audit, public):
-        app.include_router(module.router)
+    for module, statuses in ERRORS.items():
+        app.include_router(module.router, responses=problems.responses(*statuses))
+    app.include_router(public.front)
+    app.mount(
+        DOCS_ASSETS,
+        StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)),
+        name="docs-assets",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title="trustledger API",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon-32x32.png",
+            # No badge from the public validator: the page talks to this server only.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
     def healthz() -> dict[str, str]:

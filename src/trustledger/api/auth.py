@@ -45,7 +45,9 @@ def principal(
 def require(permission: Permission) -> Callable[[Principal], Principal]:
     def dependency(caller: Annotated[Principal, Depends(principal)]) -> Principal:
         if not allows(caller.role, permission):
-            raise HTTPException(403, f"a {caller.role} key may not do this ({permission})")
+            role = caller.role.value
+            article = "an" if role[0] in "aeiou" else "a"
+            raise HTTPException(403, f"{article} {role} key may not do this ({permission})")
         return caller
 
     return dependency

@@ -1,14 +1,21 @@
-"""Errors as RFC 9457 `application/problem+json`, always naming the field at fault."""
+"""Errors as RFC 9457 `application/problem+json`, always naming the field at fault.
+
+The OpenAPI document says so too: every error response it lists is a `Problem` under
+`application/problem+json` (FastAPI's own `HTTPValidationError` is replaced).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
+from trustledger.api.schemas import RecordBatch, RecordIn
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
 from trustledger.services.ledger import Conflict, NotFound
@@ -25,6 +32,44 @@ TITLES = {
 }
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemError(BaseModel):
+    field: str = Field(description="the field at fault, e.g. records[3].decided_on")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457). `detail` says what is wrong, naming the field at fault."""
+
+    type: str = Field(default="about:blank")
+    title: str = Field(description="the HTTP status's name")
+    status: int
+    detail: str
+    errors: list[ProblemError] = Field(
+        default_factory=list,
+        description="request validation: one entry per field at fault (absent otherwise)",
+    )
+
+
+WHEN = {
+    401: "No API key, or an unknown or revoked one",
+    403: "This key's role or scope may not do this",
+    404: "Something named in the request does not exist (or is not public)",
+    409: "The request contradicts what the ledger holds",
+    422: "The request is not valid; `errors` names each field at fault",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the problems a route can answer with."""
+    ref = {"$ref": "#/components/schemas/Problem"}
+    return {
+        s: {"description": WHEN[s], "content": {PROBLEM_JSON: {"schema": ref}}} for s in statuses
+    }
+
+
 def problem(
     status: int,
     detail: str,
@@ -39,9 +84,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    return JSONResponse(
-        body, status_code=status, media_type="application/problem+json", headers=headers
-    )
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -52,10 +95,69 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return out or str(loc[0] if loc else "")
 
 
+# Bodies that may be one of several models: (the models' names, which one the client meant).
+UNIONS: tuple[tuple[frozenset[str], Callable[[Any], str]], ...] = (
+    (
+        frozenset({RecordIn.__name__, RecordBatch.__name__}),
+        lambda body: (
+            RecordBatch.__name__
+            if isinstance(body, dict) and "records" in body
+            else RecordIn.__name__
+        ),
+    ),
+)
+
+
+def one_branch(errors: list[dict[str, Any]], body: Any) -> list[dict[str, Any]]:
+    """A union body's errors for the branch the client meant only, without the model's name.
+
+    Pydantic reports every branch of `RecordIn | RecordBatch` (`RecordIn.decided_on`,
+    `RecordBatch.records`, ...): a client that sent one record hears about its fields once,
+    and one that sent `{"records": [...]}` about the batch.
+    """
+    tagged = {e["loc"][1] for e in errors if len(e["loc"]) > 1 and e["loc"][0] == "body"}
+    if any(tuple(e["loc"][:1]) == ("body",) and len(e["loc"]) < 2 for e in errors):
+        return errors  # the body as a whole is at fault, not one branch
+    for names, meant in UNIONS:
+        if not tagged or not tagged <= names:
+            continue
+        chosen = meant(body)
+        if chosen not in tagged:  # that branch passed: nothing to narrow down
+            return errors
+        return [
+            {**e, "loc": ("body", *e["loc"][2:])} if tuple(e["loc"][:1]) == ("body",) else e
+            for e in errors
+            if tuple(e["loc"][:1]) != ("body",) or e["loc"][1] == chosen
+        ]
+    return errors
+
+
+def json_position(doc: Any, position: int) -> tuple[int, int]:
+    """Line and column (both from 1) of a character position in a request body."""
+    text = doc.decode("utf-8", "replace") if isinstance(doc, bytes) else str(doc)
+    position = max(0, min(position, len(text)))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return line, column
+
+
+def _error(e: dict[str, Any], body: Any) -> dict[str, str]:
+    loc = tuple(e["loc"])
+    if e.get("type") == "json_invalid" and len(loc) == 2 and isinstance(loc[1], int):
+        line, column = json_position(body, loc[1])
+        reason = (e.get("ctx") or {}).get("error", "JSON decode error")
+        return {
+            "field": "body",
+            "message": f"not valid JSON: {reason} (line {line}, column {column})",
+        }
+    return {"field": field_path(loc), "message": e["msg"]}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": field_path(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        found = one_branch([dict(e) for e in exc.errors()], exc.body)
+        errors = [_error(e, exc.body) for e in found]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, detail, errors)
 
@@ -81,3 +183,30 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(_request: Request, exc: Forbidden) -> JSONResponse:
         return problem(403, str(exc))
+
+    document(app)
+
+
+def document(app: FastAPI) -> None:
+    """Make the OpenAPI document describe errors as they are sent: `Problem`, problem+json."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        model = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(model.pop("$defs", {}))
+        components["Problem"] = model
+        invalid = responses(422)[422]
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                answers = operation.get("responses", {})
+                if "422" in answers:
+                    answers["422"] = invalid
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

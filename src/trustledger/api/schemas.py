@@ -43,6 +43,12 @@ class RecordIn(BaseModel):
         description="When the source notified the subject; notice periods count from it. "
         "Without it, trustledger notifies the subject on receipt.",
     )
+    subject_name: str | None = Field(
+        default=None,
+        description="The registered name of an organization or public body (at most 200 "
+        "characters), shown with it on public lists; kept if the subject has none yet. Refused "
+        "for a person: persons are never named publicly.",
+    )
 
 
 class RecordBatch(BaseModel):
@@ -50,17 +56,28 @@ class RecordBatch(BaseModel):
     records: list[RecordIn] = Field(max_length=10_000)
 
 
+class ListingOut(BaseModel):
+    list: str
+    from_: str = Field(alias="from", description="the day the listing takes effect")
+
+
 class ItemResult(BaseModel):
     index: int
-    status: str = Field(description="inserted | duplicate | rejected")
-    id: int | None = None
+    status: str = Field(description="inserted | duplicate | fulfilled | conflict | rejected")
+    id: int | None = Field(default=None, description="the stored record (also for a conflict)")
     reference: str | None = None
     reason: str | None = None
+    fields: list[str] | None = Field(default=None, description="conflict: the fields that differ")
+    listings: list[ListingOut] | None = Field(
+        default=None, description="inserted: the lists the record enters, and from when"
+    )
 
 
 class SubmitResult(BaseModel):
     inserted: int
     duplicates: int
+    fulfilled: int
+    conflicts: int
     rejected: int
     results: list[ItemResult]
 
@@ -85,12 +102,14 @@ class VoidIn(BaseModel):
 
 
 class MeasureOut(BaseModel):
+    """One shape for a measure in every answer (check, score, subject access)."""
+
     code: str
     action: str
     effect: str
-    reason: str | None = None
-    legal_basis: str | None = None
-    until: str | None = None
+    reason: str = Field(description="list:CODE or tier:CODE")
+    legal_basis: str
+    until: str | None = Field(description="the day it ends; null while the tier holds")
 
 
 class CheckOut(BaseModel):
@@ -118,8 +137,13 @@ class CheckOut(BaseModel):
     measures: list[MeasureOut]
 
 
-class SubjectCheckOut(CheckOut):
+class SubjectCheckOut(BaseModel):
+    """A decision for one subject of a batch, or (`error`) why its identifier was refused."""
+
     subject: str
+    decision: str | None = Field(default=None, description="deny | incentive | allow")
+    measures: list[MeasureOut] | None = None
+    error: str | None = Field(default=None, description="a malformed identifier, per item")
 
 
 class BatchCheckIn(BaseModel):
@@ -148,6 +172,22 @@ class ContributionOut(BaseModel):
     counts_until: str
 
 
+class PendingOut(BaseModel):
+    list: str
+    from_: str | None = Field(
+        alias="from", description="the day the listing takes effect; null: awaits a reviewer"
+    )
+    because: str
+
+
+class TierCapOut(BaseModel):
+    tier: str = Field(description="the tier shown")
+    uncapped_tier: str = Field(description="the tier the score alone would give")
+    type: str
+    reference: str
+    until: str = Field(description="the first day this record no longer caps the tier")
+
+
 class ScoreOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -166,8 +206,18 @@ class ScoreOut(BaseModel):
                     ],
                     "lists": ["dishonest-debtors"],
                     "measures": [
-                        {"code": "no-flights", "action": "travel.flight", "effect": "deny"}
+                        {
+                            "code": "no-flights",
+                            "action": "travel.flight",
+                            "effect": "deny",
+                            "reason": "list:dishonest-debtors",
+                            "legal_basis": "SPC Provisions on Restricting High Consumption, "
+                            "art. 3(1)",
+                            "until": "2028-03-02",
+                        }
                     ],
+                    "pending": [],
+                    "tier_cap": None,
                 }
             ]
         }
@@ -178,13 +228,70 @@ class ScoreOut(BaseModel):
     contributions: list[ContributionOut]
     lists: list[str]
     measures: list[MeasureOut]
+    pending: list[PendingOut] = Field(
+        description="list entries whose notice period runs, or that await a reviewer"
+    )
+    tier_cap: TierCapOut | None = Field(description="why the tier is worse than the score's")
 
 
 class ListEntryOut(BaseModel):
-    subject: str = Field(description="masked identifier, e.g. cn-rid:110105********002X")
-    kind: str
-    since: str | None
-    until: str | None
+    """A person is masked and nothing else is said about them; an organization or public body
+    is a legal person whose listing is public by law, and is named in full."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "cn-rid:110105********002X",
+                    "kind": "person",
+                    "name": None,
+                    "reference": None,
+                    "legal_basis": None,
+                    "since": "2026-03-12",
+                    "until": "2028-03-02",
+                },
+                {
+                    "subject": "cn-uscc:91350100M000100Y43",
+                    "kind": "organization",
+                    "name": "Example Construction Co., Ltd.",
+                    "reference": "(2026)京0105执1234号",
+                    "legal_basis": "SPC Provisions on Publishing the List of Dishonest "
+                    "Judgment Debtors (2017), arts. 1, 6, 10",
+                    "since": "2026-03-12",
+                    "until": "2028-03-02",
+                },
+            ]
+        }
+    )
+
+    subject: str = Field(
+        description="A person's identifier masked (cn-rid:110105********002X); an "
+        "organization's or public body's in full."
+    )
+    kind: str = Field(description="person | organization | public_body")
+    name: str | None = Field(
+        description="An organization's or public body's registered name, when its source or an "
+        "administrator gave one; always null for a person."
+    )
+    reference: str | None = Field(
+        description="The decision number of the record that lists an organization or public "
+        "body; null for a person and for a tier-based list (the honor roll)."
+    )
+    legal_basis: str | None = Field(
+        description="The legal basis of that record's type; null when `reference` is."
+    )
+    since: str | None = Field(
+        description="The first day of the listing: for a record-based list, when the record "
+        "took effect (after its notice period); for a tier-based list, the first day of the "
+        "current run of days in a listed tier. Null only for a tier-based entry whose start "
+        "cannot be known: a person's (the tier needs their consent, and the ledger keeps "
+        "consent, not since when), or a tier held before any record."
+    )
+    until: str | None = Field(
+        description="The first day the subject is no longer listed, from the records held "
+        "today (credit repair or a correction may bring it earlier, a new record may move "
+        "it); null when the listed tier holds with no record counting."
+    )
 
 
 class ListOut(BaseModel):

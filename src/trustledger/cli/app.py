@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,8 +15,9 @@ import typer
 from rich.console import Console
 
 from trustledger.domain.identifiers import IdentifierError
+from trustledger.domain.intake import Rejected
 from trustledger.domain.rulebook import RulebookInvalid
-from trustledger.services.ledger import Conflict, Ledger, NotFound
+from trustledger.services.ledger import Conflict, Forbidden, Ledger, NotFound
 
 app = typer.Typer(
     help="trustledger: records, not surveillance; every point explained; nothing permanent.",
@@ -62,13 +65,25 @@ AsOf = Annotated[
 ]
 
 
+def cli_actor() -> str:
+    """Who acts from the command line, as the audit log names them: `TRUSTLEDGER_ACTOR` (e.g.
+    an operator's name under sudo or in a job), else the login name, else the user id."""
+    named = os.environ.get("TRUSTLEDGER_ACTOR", "").strip()
+    if named:
+        return f"cli:{named}"
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name (e.g. a container user without a passwd entry)
+        return f"cli:uid-{os.getuid()}"
+
+
 @contextmanager
 def opened(db: str | None) -> Iterator[Ledger]:
     """Open the ledger and turn the services' refusals into one-line errors with exit code 1."""
     ledger = Ledger.open(db)
     try:
         yield ledger
-    except (NotFound, Conflict, IdentifierError, RulebookInvalid) as exc:
+    except (NotFound, Conflict, Forbidden, IdentifierError, Rejected, RulebookInvalid) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import UTC, datetime
 from typing import Annotated
@@ -19,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from trustledger.cli.app import Db, Json, app, emit, err, opened, out
+from trustledger.cli.app import Db, Json, app, cli_actor, emit, err, opened, out
 from trustledger.services import audit
 
 audit_app = typer.Typer(
@@ -64,13 +63,6 @@ Anchor = Annotated[
         help="A head published by an earlier verify: that event must still be in the log.",
     ),
 ]
-
-
-def _reader() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no login name in this environment
-        return "cli"
 
 
 @audit_app.command("verify")
@@ -130,7 +122,7 @@ def list_(
 ) -> None:
     """List events, oldest first. The listing is itself logged (an audit.read event)."""
     with opened(db) as ledger:
-        found = audit.events(ledger, subject, since, limit, offset, actor=_reader())
+        found = audit.events(ledger, subject, since, limit, offset, actor=cli_actor())
 
     def human() -> None:
         table = Table("id", "at (UTC)", "actor", "action", "subject", "detail")

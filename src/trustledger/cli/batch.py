@@ -21,8 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from trustledger.batch.plan import Dialect
-from trustledger.cli.app import AsOf, Db, Json, app, emit, err, opened, out
-from trustledger.cli.due_process import cli_actor
+from trustledger.cli.app import AsOf, Db, Json, app, cli_actor, emit, err, opened, out
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
 from trustledger.services.ledger import today
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trustledger.cli.app import AsOf, Db, Json, app, emit, err, opened, out
+from trustledger.cli.app import AsOf, Db, Json, app, cli_actor, emit, err, opened, out
 from trustledger.services import access, consent, disputes, notices, repairs, review
 from trustledger.services.ledger import today
 from trustledger.web.report import render_report
@@ -27,14 +26,6 @@ app.add_typer(disputes_app, name="disputes")
 app.add_typer(proposals_app, name="proposals")
 app.add_typer(repairs_app, name="repairs")
 app.add_typer(notices_app, name="notices")
-
-
-def cli_actor() -> str:
-    """Who acts from the command line, as the audit log records it."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no login name (e.g. a container user without a passwd entry)
-        return "cli"
 
 
 def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:

@@ -9,12 +9,14 @@ from typing import Annotated, Any
 import typer
 from rich.progress import open as progress_open
 from rich.table import Table
+from typer.core import TyperCommand
 
 from trustledger.cli.app import (
     AsOf,
     Db,
     Json,
     app,
+    cli_actor,
     emit,
     err,
     opened,
@@ -110,14 +112,37 @@ def sources_list(db: Db = None, as_json: Json = False) -> None:
     emit(data, as_json, human)
 
 
-@app.command("import")
+class _ExitOneOnUsage(TyperCommand):
+    """`import` exits 2 only when lines were refused: its usage errors exit 1, not click's 2."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Any = None,
+        **extra: Any,
+    ) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except Exception as exc:  # Typer's (vendored) click raises a UsageError, exit code 2
+            if getattr(exc, "exit_code", None) == 2:
+                exc.exit_code = 1  # type: ignore[attr-defined]
+            raise
+
+
+@app.command("import", cls=_ExitOneOnUsage)
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines or CSV.")],
     source: Annotated[str, typer.Option("--source", help="The reporting source's code.")],
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    """Import records from a source's file; valid lines are stored, rejected ones reported."""
+    """Import records from a source's file; valid lines are stored, rejected ones reported.
+
+    Exit status: 0 when every line was stored or was a duplicate (or fulfilled a stored
+    record), 2 when any line was rejected or conflicted with a stored record, 1 on a usage or
+    system error.
+    """
     read = ingest.reader_for(file.name)
     with (
         opened(db) as ledger,
@@ -131,11 +156,12 @@ def import_(
             transient=as_json,
         ) as stream,
     ):
-        report = ingest.import_rows(ledger, source, read(stream))
+        report = ingest.import_rows(ledger, source, read(stream), actor=cli_actor())
 
     def human() -> None:
+        fulfilled = f", {report.fulfilled} fulfilled" if report.fulfilled else ""
         out.print(
-            f"{report.inserted} inserted, {report.duplicates} duplicates, "
+            f"{report.inserted} inserted, {report.duplicates} duplicates{fulfilled}, "
             f"{len(report.rejected)} rejected"
         )
         for r in report.rejected[:50]:
@@ -144,6 +170,8 @@ def import_(
             out.print(f"  ... and {len(report.rejected) - 50} more (use --json for all)")
 
     emit(report.as_json(), as_json, human)
+    if report.rejected:
+        raise typer.Exit(2)
 
 
 def _print_score(data: dict[str, Any], as_of: date | None) -> None:
@@ -160,9 +188,20 @@ def _print_score(data: dict[str, Any], as_of: date | None) -> None:
             table.add_row(c["reference"], c["type"], f"{c['points']:+d}", c["counts_until"])
         if data["contributions"]:
             out.print(table)
+    cap = data["tier_cap"]
+    if cap is not None:
+        out.print(
+            f"tier capped at {cap['tier']} (the score alone gives {cap['uncapped_tier']}) by "
+            f"{cap['type']} {cap['reference']} until {cap['until']}",
+            highlight=False,
+        )
     out.print("lists: " + (", ".join(data["lists"]) or "none"))
+    for p in data["pending"]:
+        when = f"from {p['from']}" if p["from"] else "if a reviewer confirms it"
+        out.print(f"pending: {p['list']} {when} ({p['because']})", highlight=False)
     for m in data["measures"]:
-        out.print(f"  measure {m['code']}: {m['action']} -> {m['effect']}")
+        until = f" until {m['until']}" if m["until"] else ""
+        out.print(f"  measure {m['code']}: {m['action']} -> {m['effect']} ({m['reason']}{until})")
 
 
 @app.command()
@@ -175,8 +214,39 @@ def score(
 ) -> None:
     """A subject's score, tier, contributions, lists and measures, every point explained."""
     with opened(db) as ledger:
-        data = standing.score(ledger, subject, as_of, rulebook_version)
+        data = standing.score(ledger, subject, as_of, rulebook_version, actor=cli_actor())
     emit(data, as_json, lambda: _print_score(data, as_of))
+
+
+@app.command()
+def explain(
+    subject: Annotated[str, typer.Argument(help="scheme:value, e.g. cn-rid:11010519491231002X")],
+    as_of: AsOf = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """How each list, pending entry, tier cap and lost point ends: by itself on a date, earlier
+    if the record is fulfilled, or by a dispute (and until when one can be filed)."""
+    with opened(db) as ledger:
+        data = standing.explain(ledger, subject, as_of, actor=cli_actor())
+
+    def human() -> None:
+        _print_score(data, as_of)
+        if not data["paths_out"]:
+            out.print("nothing weighs on this subject")
+        table = Table("about", "ends on", "if fulfilled today", "dispute until", title="paths out")
+        for p in data["paths_out"]:
+            about = p["list"] or f"{p['type']} {p['reference']}"
+            table.add_row(
+                f"{p['what']}: {about}",
+                p["ends_on"] or "when the tier changes",
+                p["if_fulfilled"] or "-",
+                "open dispute" if p["disputed"] else (p["dispute_until"] or "-"),
+            )
+        if data["paths_out"]:
+            out.print(table)
+
+    emit(data, as_json, human)
 
 
 @app.command()
@@ -189,7 +259,7 @@ def check(
 ) -> None:
     """Whether a restriction or incentive applies to SUBJECT for ACTION (e.g. travel.flight)."""
     with opened(db) as ledger:
-        data = checks.check_one(ledger, subject, action, as_of)
+        data = checks.check_one(ledger, subject, action, as_of, actor=cli_actor())
 
     def human() -> None:
         out.print(f"{subject} {action}: [bold]{data['decision']}[/bold]")

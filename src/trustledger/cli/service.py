@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -16,10 +17,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from trustledger.cli.app import Db, Json, app, emit, err, keys_app, opened, out
+from trustledger.cli.app import Db, Json, app, cli_actor, emit, err, keys_app, opened, out
 from trustledger.domain.roles import Role
 from trustledger.services import keys, standing
-from trustledger.services.ledger import Ledger
+from trustledger.services.ledger import Ledger, today
 
 Host = Annotated[str, typer.Option(help="Address to bind (loopback by default).")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -164,6 +165,7 @@ def demo(
             organizations=organizations,
             public_bodies=public_bodies,
             seed=seed,
+            actor=cli_actor(),
             progress=progress,
         )
     out.print(
@@ -183,7 +185,7 @@ def demo(
         )[0]
         for label, subject in showcase[:2]:
             out.rule(label)
-            data = standing.score(ledger, subject)
+            data = standing.score(ledger, subject, actor=cli_actor())
             out.print(
                 f"{subject}: score {data['score']}, tier {data['tier']}, lists: "
                 f"{', '.join(data['lists']) or 'none'}",
@@ -195,6 +197,7 @@ def demo(
             made["City Intermediate People's Court"],
             made["Demo administrator"],
         )
+        day, starts = _listing_example(ledger)
         out.rule("demo keys (shown once)")
         for name, key in made.items():
             out.print(f"{name}: {key}", soft_wrap=True, highlight=False)
@@ -203,10 +206,13 @@ def demo(
             f"curl -s '{base}/v1/checks?subject={debtor}&action=travel.flight' "
             f"-H 'Authorization: Bearer {airline}'",
             f"curl -s '{base}/v1/subjects/{debtor}/score' -H 'Authorization: Bearer {admin}'",
+            f"# a court reports a new dishonest debtor today; the subject is notified now, so the "
+            f"listing (and the flight ban) starts on {starts} after the notice period: the "
+            "answer's `listings` and the score's `pending` say so",
             f"curl -s -X POST {base}/v1/records -H 'Authorization: Bearer {court}' "
             '-H \'Content-Type: application/json\' -d \'{"subject": "cn-rid:11010519491231002X", '
             '"type": "court.dishonest_debtor", "reference": "(2026)demo-1", '
-            f'"decided_on": "{data_date(ledger)}"}}\'',
+            f'"decided_on": "{day}"}}\'',
             f"curl -s '{base}/v1/lists/dishonest-debtors?limit=5'",
             f"curl -s {base}/v1/me -H 'Authorization: Bearer {made['The debtor (subject key)']}'",
             f"curl -s '{base}/v1/me/report?format=html' "
@@ -221,8 +227,11 @@ def demo(
             _serve(ledger, host, port)
 
 
-def data_date(ledger: Ledger) -> str:
-    from trustledger.services.ledger import today
-
+def _listing_example(ledger: Ledger) -> tuple[str, str]:
+    """Today, and the day a dishonest-debtor listing reported today would take effect."""
     with ledger.uow() as uow:
-        return today(ledger.rulebook(uow)).isoformat()
+        book = ledger.rulebook(uow)
+    day = today(book)
+    spec = book.index.lists.get("dishonest-debtors")
+    starts = day + timedelta(days=spec.notice_days if spec else 0)
+    return day.isoformat(), starts.isoformat()

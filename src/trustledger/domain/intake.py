@@ -6,13 +6,13 @@ the other with the same words.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from trustledger.domain.identifiers import IdentifierError, SchemeRegistry, SubjectId
+from trustledger.domain.identifiers import IdentifierError, SchemeRegistry, SubjectId, SubjectKind
 from trustledger.domain.rulebook import Rulebook
 
 FIELDS = (
@@ -24,6 +24,7 @@ FIELDS = (
     "note",
     "fulfilled_on",
     "notified_on",
+    "subject_name",
 )
 REQUIRED = ("subject", "type", "reference", "decided_on")
 _KNOWN = frozenset(FIELDS)
@@ -48,6 +49,44 @@ class NewRecord:
     fulfilled_on: date | None
     notified_on: date | None = None
     lists: tuple[str, ...] = ()  # the lists this record can enter: its subject gets a notice
+    # The registered name of an organization or public body, as its source reports it.
+    subject_name: str | None = None
+
+
+NAME_LIMIT = 200
+
+
+def subject_name(kind: SubjectKind, value: str, field: str = "subject_name") -> str:
+    """A subject's registered name, checked: text of at most 200 characters without NUL, and
+    only for a legal person. Persons are never named publicly, so no name is kept for one."""
+    name = value.strip()
+    if kind is SubjectKind.PERSON:
+        raise Rejected(
+            field,
+            "persons are never named on public lists; a name is kept only for organizations "
+            "and public bodies",
+        )
+    if not name:
+        raise Rejected(field, "is empty")
+    if len(name) > NAME_LIMIT or "\x00" in name:
+        raise Rejected(field, f"must be at most {NAME_LIMIT} characters, without NUL")
+    return name
+
+
+def subjects_of(batch: Iterable[NewRecord]) -> list[tuple[str, str, str | None]]:
+    """Each subject of a batch once, as (id, kind, name), with the first name reported for it."""
+    first: dict[str, tuple[str, str, str | None]] = {}
+    seen: dict[int, str] = {}  # the scheme registry hands out one SubjectId per identifier
+    for r in batch:
+        key = seen.get(id(r.subject))
+        if key is None:
+            key = seen[id(r.subject)] = str(r.subject)
+        held = first.get(key)
+        if held is None:
+            first[key] = (key, r.subject.kind.value, r.subject_name)
+        elif held[2] is None and r.subject_name is not None:
+            first[key] = (key, held[1], r.subject_name)
+    return list(first.values())
 
 
 def _text(row: Mapping[str, Any], name: str) -> str | None:
@@ -171,6 +210,11 @@ class Intake:
             note = _text(row, "note")
             if note is not None and "\x00" in note:
                 raise Rejected("note", "must not contain NUL characters")
+        registered = None
+        if row.get("subject_name") is not None:
+            given = _text(row, "subject_name")
+            if given is not None:
+                registered = subject_name(subject.kind, given)
         if rule.lists and notified_on is None:
             notified_on = self.today  # trustledger notifies now; the notice period starts today
         return NewRecord(
@@ -183,6 +227,7 @@ class Intake:
             fulfilled_on,
             notified_on,
             rule.lists,
+            registered,
         )
 
 

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     PROPOSALS_DECIDE = "proposals:decide"
     REPAIRS_DECIDE = "repairs:decide"
     AUDIT_READ = "audit:read"
+    SUBJECTS_WRITE = "subjects:write"  # a legal person's registered name, for public lists
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -44,7 +45,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPAIRS_DECIDE,
         }
     ),
-    Role.ADMIN: frozenset({Permission.SCORES_READ, Permission.CHECKS}),
+    Role.ADMIN: frozenset({Permission.SCORES_READ, Permission.CHECKS, Permission.SUBJECTS_WRITE}),
     Role.AUDITOR: frozenset({Permission.AUDIT_READ}),
 }
 

@@ -7,6 +7,7 @@ has a legal basis and an end, no score alone restricts anyone, every reference r
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -198,6 +199,22 @@ class Rulebook(_Strict):
     @property
     def actions(self) -> tuple[str, ...]:
         return tuple(sorted({m.action for m in self.measures}))
+
+    def action_error(self, action: str) -> str | None:
+        """Why `action` cannot be checked, or None if a measure names it.
+
+        An unknown action is an error, never an `allow`: a typo in an airline's integration
+        (`travel.flights`) would otherwise let every debtor fly.
+        """
+        known = self.actions
+        if action in known:
+            return None
+        close = difflib.get_close_matches(action, known, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        return (
+            f"unknown action {action!r}: no measure of rulebook {self.rulebook} {self.version} "
+            f"names it{hint} (known: {', '.join(known)})"
+        )
 
     @property
     def source_kinds(self) -> tuple[str, ...]:

@@ -65,6 +65,28 @@ class Membership:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """A list entry not in force yet: its notice period runs until `starts_on`, or it awaits a
+    reviewer (`starts_on` is None: it starts only if a reviewer confirms it)."""
+
+    list: str
+    starts_on: date | None
+    because: str
+
+
+@dataclass(frozen=True, slots=True)
+class TierCap:
+    """Why the tier is worse than the score's: a counting record whose type caps the tier."""
+
+    tier: str
+    uncapped_tier: str
+    type: str
+    reference: str
+    source: str
+    until: date  # the first day that record no longer caps the tier
+
+
+@dataclass(frozen=True, slots=True)
 class MeasureInForce:
     code: str
     action: str
@@ -88,6 +110,10 @@ class Standing:
     measures: tuple[MeasureInForce, ...]
     # Lists whose entry condition holds but which need a reviewer's confirmation first.
     awaiting_review: tuple[Membership, ...] = ()
+    # Entries whose notice period is running, and those awaiting a reviewer.
+    pending: tuple[Pending, ...] = ()
+    # Set only when a tier_cap made the tier worse than the score alone would.
+    tier_cap: TierCap | None = None
 
     def on_list(self, code: str) -> bool:
         return any(m.list == code for m in self.lists)
@@ -147,12 +173,14 @@ def evaluate(
     contributions: list[Contribution] = []
     score: int | None = None
     tier: str | None = None
+    tier_cap: TierCap | None = None
     if scored:
         by_type: dict[str, list[tuple[Record, RecordType, date]]] = {}
         for item in counting:
             by_type.setdefault(item[1].code, []).append(item)
         total = book.score.base
         worst_cap = -1
+        capped_by: tuple[Record, RecordType, date] | None = None
         for items in by_type.values():
             # Oldest first; (source, reference) is unique, so the order never depends on input.
             items.sort(key=lambda k: (k[0].decided_on, k[0].reference, k[0].source))
@@ -166,10 +194,19 @@ def evaluate(
                 contributions.append(Contribution(r.reference, r.source, r.type, points, end))
                 total += points
             if rt.tier_cap is not None:
-                worst_cap = max(worst_cap, index.tier_rank[rt.tier_cap])
+                rank = index.tier_rank[rt.tier_cap]
+                # The record that caps longest among the worst cap's: its end is the cap's end.
+                last = max(items, key=lambda k: (k[2], k[0].reference, k[0].source))
+                if rank > worst_cap or (
+                    rank == worst_cap and capped_by is not None and last[2] > capped_by[2]
+                ):
+                    worst_cap, capped_by = rank, last
         score = max(book.score.min, min(book.score.max, total))
         rank = next(i for i, t in enumerate(book.tiers) if score >= t.min)
         tier = book.tiers[max(rank, worst_cap)].code
+        if worst_cap > rank and capped_by is not None:
+            r, rt, end = capped_by
+            tier_cap = TierCap(tier, book.tiers[rank].code, rt.code, r.reference, r.source, end)
         contributions.sort(key=lambda c: (c.counts_until, c.type, c.reference, c.source))
 
     def confirmed(spec: ListSpec) -> Confirmation | None:
@@ -191,10 +228,15 @@ def evaluate(
             start = notified + timedelta(days=spec.notice_days)
             if start < end:
                 entering.setdefault(spec.code, []).append((start, end, r.reference))
+    pending: list[Pending] = []
     for code, spans in entering.items():
         spec = index.lists[code]
         span = _merge_span(((s, e) for s, e, _ in spans), as_of)
         if span is None:
+            # Not on the list today; an entry whose notice period is still running is pending.
+            upcoming = min(((s, ref) for s, e, ref in spans if as_of < s), default=None)
+            if upcoming is not None:
+                pending.append(Pending(code, upcoming[0], f"record:{upcoming[1]}"))
             continue
         since = span[0]
         because = next(ref for s, e, ref in sorted(spans) if s <= as_of < e)
@@ -236,6 +278,13 @@ def evaluate(
         lists=tuple(memberships),
         measures=tuple(measures),
         awaiting_review=tuple(sorted(awaiting, key=lambda m: m.list)),
+        pending=tuple(
+            sorted(
+                [*pending, *(Pending(m.list, None, m.because) for m in awaiting)],
+                key=lambda p: (p.list, p.starts_on or date.max),
+            )
+        ),
+        tier_cap=tier_cap,
     )
 
 

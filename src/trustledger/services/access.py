@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from trustledger.domain.explain import paths_out
 from trustledger.domain.scoring import evaluate
 from trustledger.services import notices
 from trustledger.services.ledger import Ledger, plain, today
+from trustledger.services.standing import measure_json, path_json, pending_json, tier_cap_json
 from trustledger.services.unit_of_work import UnitOfWork
 
 LOG_PAGE = 10_000
@@ -31,7 +33,9 @@ def _access_log(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
                 "at": e.at,
                 "by": e.actor,
                 "what": e.action,
-                **{k: v for k, v in e.detail.items() if k in ("action", "decision")},
+                **{k: v for k, v in e.detail.items() if k in ("action", "decision", "as_of")},
+                # A check of another day is hypothetical: it never refused anyone anything.
+                "what_if": bool(e.detail.get("what_if")),
             }
             for e in events
             if e.action in reads
@@ -53,7 +57,8 @@ def subject_access(
     key = str(subject_id)
     with ledger.uow() as uow:
         book = ledger.rulebook(uow)
-        day = as_of or today(book)
+        now = today(book)
+        day = as_of or now
         stored = uow.subjects.get(key)
         consent = bool(stored and stored.consent)
         raw = uow.records.all_of_subject(key)
@@ -145,20 +150,13 @@ def subject_access(
                 }
                 for m in standing.lists
             ],
-            "measures": [
-                {
-                    "code": m.code,
-                    "action": m.action,
-                    "effect": m.effect.value,
-                    "reason": m.because,
-                    "legal_basis": m.legal_basis,
-                    "until": m.until,
-                }
-                for m in standing.measures
-            ],
+            "measures": [measure_json(m) for m in standing.measures],
             "awaiting_review": [
                 {"list": m.list, "because": m.because} for m in standing.awaiting_review
             ],
+            "pending": [pending_json(p) for p in standing.pending],
+            "tier_cap": tier_cap_json(standing.tier_cap),
+            "paths_out": [path_json(p) for p in paths_out(book, standing, records, now)],
             "records": records_out,
             "proposals": proposals,
             "disputes": disputes,

@@ -19,6 +19,7 @@ def build(
     organizations: int,
     public_bodies: int,
     seed: int,
+    actor: str,
     progress: Progress | None = None,
 ) -> City:
     path = sqlite_path(url)
@@ -46,7 +47,7 @@ def build(
             uow.commit()
         task = progress.add_task("importing records", total=city.record_count) if progress else None
         for source, rows in city.records.items():
-            report = ingest.import_rows(ledger, source, enumerate(rows, start=1))
+            report = ingest.import_rows(ledger, source, enumerate(rows, start=1), actor=actor)
             if report.rejected:
                 raise RuntimeError(f"demo data rejected: {report.rejected[:3]}")
             if progress is not None and task is not None:

@@ -11,10 +11,11 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TextIO
 
-from trustledger.domain.intake import FIELDS, Intake, NewRecord, Rejected
+from trustledger.domain.intake import FIELDS, Intake, NewRecord, Rejected, subjects_of
+from trustledger.domain.rulebook import Rulebook
 from trustledger.services import notices
 from trustledger.services.ledger import Ledger, NotFound, today
 from trustledger.services.unit_of_work import UnitOfWork
@@ -24,12 +25,21 @@ Row = Mapping[str, Any] | Rejected
 
 @dataclass
 class ImportReport:
+    """`rejected` lists every line refused, by line number: invalid lines and conflicts (a
+    reference already stored with other content)."""
+
     inserted: int = 0
     duplicates: int = 0
+    fulfilled: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"inserted": self.inserted, "duplicates": self.duplicates, "rejected": self.rejected}
+        return {
+            "inserted": self.inserted,
+            "duplicates": self.duplicates,
+            "fulfilled": self.fulfilled,
+            "rejected": self.rejected,
+        }
 
 
 BOM = "\ufeff"  # spreadsheets save "CSV UTF-8" with one; it is not part of the first name
@@ -104,25 +114,14 @@ def record_row(source: str, r: NewRecord) -> dict[str, Any]:
     }
 
 
-def listing_notices(
-    uow: UnitOfWork, source: str, batch: Sequence[NewRecord], known: Mapping[str, int]
-) -> list[tuple[str, str, dict[str, Any]]]:
-    """A notice for each newly stored record that can put its subject on a list."""
-    seen = set(known)  # a reference repeated in one batch is stored, and noticed, once
-    out = []
-    for r in batch:
-        if r.lists and r.reference not in seen:
-            seen.add(r.reference)
-            payload = {
-                "source": source,
-                "reference": r.reference,
-                "type": r.type,
-                "lists": list(r.lists),
-                "decided_on": r.decided_on,
-                "notified_on": r.notified_on,
-            }
-            out.append((str(r.subject), "listing", payload))
-    return out
+def listing_starts(book: Rulebook, r: NewRecord) -> dict[str, date]:
+    """The day each list this record can enter takes effect: the notice period runs from the
+    notification (never before the decision)."""
+    notified = r.decided_on if r.notified_on is None else max(r.decided_on, r.notified_on)
+    return {
+        spec.code: notified + timedelta(days=spec.notice_days)
+        for spec in book.index.lists_by_type.get(r.type, ())
+    }
 
 
 def audit_report(
@@ -145,17 +144,144 @@ def audit_report(
     )
 
 
-def _store(uow: UnitOfWork, source: str, batch: list[NewRecord], actor: str) -> int:
-    listing = [r.reference for r in batch if r.lists]
-    known = uow.records.ids_by_reference(source, listing) if listing else {}
-    # The scheme registry hands out one SubjectId per identifier, so identity finds repeats.
-    subjects = {id(r.subject): r.subject for r in batch}.values()
-    uow.subjects.ensure({(str(s), s.kind.value) for s in subjects})
-    inserted = uow.records.add_many([record_row(source, r) for r in batch])
-    if listing:
-        notices.enqueue(uow.connection, listing_notices(uow, source, batch, known))
-    audit_report(uow, actor, source, batch, inserted)
-    return inserted
+@dataclass(frozen=True)
+class Stored:
+    """What became of one admitted record: `inserted`, `duplicate` (an exact re-send),
+    `fulfilled` (a re-send that only adds `fulfilled_on`) or `conflict` (the reference is
+    stored with other content; `reason` names the record and the fields that differ)."""
+
+    status: str
+    id: int | None
+    reason: str | None = None
+    fields: tuple[str, ...] = ()
+    listings: dict[str, date] = field(default_factory=dict)
+
+
+COMPARED = ("subject", "type", "decided_on", "amount")
+
+
+def _differences(stored: Mapping[str, Any], r: NewRecord) -> list[str]:
+    sent = {"subject": str(r.subject), "type": r.type, "decided_on": r.decided_on}
+    sent["amount"] = r.amount
+    differ = [name for name in COMPARED if stored[name] != sent[name]]
+    if r.fulfilled_on is not None and stored["fulfilled_on"] not in (None, r.fulfilled_on):
+        differ.append("fulfilled_on")
+    return differ
+
+
+def _conflict(reference: str, record_id: int, differ: Sequence[str]) -> str:
+    return (
+        f"reference: {reference!r} is already stored as record {record_id} with other content "
+        f"({', '.join(differ)} differ): a new decision needs a new reference"
+    )
+
+
+def store_batch(
+    uow: UnitOfWork,
+    book: Rulebook,
+    source: str,
+    batch: Sequence[NewRecord],
+    *,
+    actor: str,
+) -> list[Stored]:
+    """Store admitted records of one source in the caller's transaction; one answer each.
+
+    New references are inserted (the insert itself says which were new, so two writers
+    sending the same file count each record once). A reference already stored is compared:
+    the same content is a duplicate, other content a conflict, and a re-send that only adds
+    `fulfilled_on` fulfils the stored record. Each new record that can list its subject
+    queues a notice saying when the listing starts; the batch leaves one audit event.
+    """
+    uow.subjects.ensure(subjects_of(batch))  # with the first name reported for each
+    new = uow.records.add_new([record_row(source, r) for r in batch])
+    first: dict[str, NewRecord] = {}
+    for r in batch:
+        first.setdefault(r.reference, r)
+    old = [ref for ref in first if ref not in new]
+    stored = uow.records.stored(source, old) if old else {}
+    out: list[Stored] = []
+    notices_out: list[tuple[str, str, dict[str, Any]]] = []
+    fulfil: dict[int, NewRecord] = {}
+    for r in batch:
+        ref = r.reference
+        leader = first[ref]
+        if ref in new:
+            if leader is r:
+                starts = listing_starts(book, r)
+                out.append(Stored("inserted", new[ref], listings=starts))
+                if starts:
+                    notices_out.append(
+                        (str(r.subject), "listing", _listing_payload(source, r, starts))
+                    )
+                continue
+            row = record_row(source, leader)
+            differ = _differences(row, r)
+            out.append(
+                Stored("conflict", new[ref], _conflict(ref, new[ref], differ), tuple(differ))
+                if differ
+                else Stored("duplicate", new[ref])
+            )
+            continue
+        row_stored = stored[ref]
+        differ = _differences(row_stored, r)
+        record_id = int(row_stored["id"])
+        if differ:
+            out.append(
+                Stored("conflict", record_id, _conflict(ref, record_id, differ), tuple(differ))
+            )
+        elif r.fulfilled_on is not None and row_stored["fulfilled_on"] is None:
+            if row_stored["voided"]:
+                reason = f"fulfilled_on: record {record_id} is voided and cannot be fulfilled"
+                out.append(Stored("conflict", record_id, reason, ("fulfilled_on",)))
+            elif fulfil.setdefault(record_id, r) is r:
+                out.append(Stored("fulfilled", record_id))
+            else:
+                out.append(Stored("duplicate", record_id))
+        else:
+            out.append(Stored("duplicate", record_id))
+    for record_id, r in fulfil.items():
+        assert r.fulfilled_on is not None
+        mark_fulfilled(
+            uow, record_id, str(r.subject), r.fulfilled_on, by=source, actor=actor, note=None
+        )
+    if notices_out:
+        notices.enqueue(uow.connection, notices_out)
+    audit_report(uow, actor, source, batch, len(new))
+    return out
+
+
+def _listing_payload(source: str, r: NewRecord, starts: Mapping[str, date]) -> dict[str, Any]:
+    return {
+        "source": source,
+        "reference": r.reference,
+        "type": r.type,
+        "lists": list(starts),
+        "starts_on": {code: day.isoformat() for code, day in starts.items()},
+        "decided_on": r.decided_on,
+        "notified_on": r.notified_on,
+    }
+
+
+def mark_fulfilled(
+    uow: UnitOfWork,
+    record_id: int,
+    subject: str,
+    fulfilled_on: date,
+    *,
+    by: str,
+    actor: str,
+    note: str | None,
+) -> None:
+    """Record a fulfilment: the record's date, its history (`by`: the source, as the subject
+    reads it), and the audit event (`actor`: the key or person who did it)."""
+    uow.records.mark(record_id, fulfilled_on=fulfilled_on)
+    uow.records.add_event(record_id, "fulfilled", fulfilled_on, by, note)
+    uow.audit.append(
+        actor=actor,
+        action="record.fulfil",
+        subject=subject,
+        detail={"record": record_id, "fulfilled_on": fulfilled_on},
+    )
 
 
 def import_rows(
@@ -165,7 +291,7 @@ def import_rows(
     *,
     as_of: date | None = None,
     batch_size: int | None = None,
-    actor: str = "cli",
+    actor: str,
 ) -> ImportReport:
     """Admit each row under the active rulebook and store the admitted ones batch by batch."""
     with ledger.uow() as uow:
@@ -177,20 +303,31 @@ def import_rows(
     size = batch_size or ledger.settings.import_batch_size
     report = ImportReport()
     batch: list[NewRecord] = []
+    lines: list[int] = []
 
     def flush() -> None:
         with ledger.uow() as uow:
-            inserted = _store(uow, source_code, batch, actor)
+            outcomes = store_batch(uow, book, source_code, batch, actor=actor)
             uow.commit()
-        report.inserted += inserted
-        report.duplicates += len(batch) - inserted
+        for number, outcome in zip(lines, outcomes, strict=True):
+            if outcome.status == "inserted":
+                report.inserted += 1
+            elif outcome.status == "duplicate":
+                report.duplicates += 1
+            elif outcome.status == "fulfilled":
+                report.fulfilled += 1
+            else:
+                report.rejected.append({"line": number, "reason": outcome.reason})
+        report.rejected.sort(key=lambda r: r["line"])
         batch.clear()
+        lines.clear()
 
     for number, row in rows:
         try:
             if isinstance(row, Rejected):
                 raise row
             batch.append(intake.admit(row))
+            lines.append(number)
         except Rejected as exc:
             report.rejected.append({"line": number, "reason": str(exc)})
             continue

@@ -25,6 +25,10 @@ class Conflict(ValueError):
     """A request that contradicts what the ledger already holds."""
 
 
+class Forbidden(PermissionError):
+    """The caller may not do this (another source's record, a what-if check by a provider)."""
+
+
 @dataclass
 class Ledger:
     engine: Engine

@@ -12,27 +12,48 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.intake import Intake, NewRecord, Rejected
-from trustledger.services import notices
-from trustledger.services.ingest import audit_report, listing_notices, record_row
-from trustledger.services.ledger import Conflict, Ledger, NotFound, today
+from trustledger.services.ingest import mark_fulfilled, store_batch
+from trustledger.services.ledger import Conflict, Forbidden, Ledger, NotFound, today
 
 MAX_BATCH = 10_000
-
-
-class Forbidden(PermissionError):
-    """The caller may not touch this record (it belongs to another source)."""
+STATUSES = ("inserted", "duplicate", "fulfilled", "conflict", "rejected")
+__all__ = [
+    "MAX_BATCH",
+    "STATUSES",
+    "Forbidden",
+    "ItemResult",
+    "RecordConflict",
+    "fulfil",
+    "submit",
+    "void",
+]
 
 
 @dataclass(frozen=True)
 class ItemResult:
     index: int
-    status: str  # inserted | duplicate | rejected
+    status: str  # inserted | duplicate | fulfilled | conflict | rejected
     id: int | None = None
     reference: str | None = None
     reason: str | None = None
+    fields: tuple[str, ...] | None = None  # conflict: the fields that differ
+    listings: dict[str, date] | None = None  # inserted: the day each listing takes effect
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        out: dict[str, Any] = {k: v for k, v in self.__dict__.items() if v is not None}
+        if self.fields is not None:
+            out["fields"] = list(self.fields)
+        if self.listings is not None:
+            out["listings"] = [{"list": k, "from": v.isoformat()} for k, v in self.listings.items()]
+        return out
+
+
+class RecordConflict(Conflict):
+    """A single reported record whose reference is stored with other content."""
+
+    def __init__(self, item: ItemResult) -> None:
+        self.item = item
+        super().__init__(item.reason or "conflict")
 
 
 def submit(
@@ -41,7 +62,7 @@ def submit(
     items: Sequence[Mapping[str, Any]],
     as_of: date | None = None,
     *,
-    actor: str = "cli",
+    actor: str,
 ) -> list[ItemResult]:
     if len(items) > MAX_BATCH:
         raise Conflict(f"records: at most {MAX_BATCH} records per request, got {len(items)}")
@@ -58,33 +79,29 @@ def submit(
                 admitted[i] = intake.admit(item)
             except Rejected as exc:
                 results[i] = ItemResult(i, "rejected", reason=str(exc))
-        references = sorted({r.reference for r in admitted.values()})
-        before = uow.records.ids_by_reference(source_code, references)
-        fresh: dict[str, NewRecord] = {}
-        for record in admitted.values():
-            if record.reference not in before:
-                fresh.setdefault(record.reference, record)
-        uow.subjects.ensure({(str(r.subject), r.subject.kind.value) for r in fresh.values()})
-        uow.records.add_many([record_row(source_code, r) for r in fresh.values()])
-        notices.enqueue(uow.connection, listing_notices(uow, source_code, list(fresh.values()), {}))
-        after = uow.records.ids_by_reference(source_code, list(fresh))
         if admitted:
-            audit_report(uow, actor, source_code, list(admitted.values()), len(fresh))
+            batch = list(admitted.values())
+            outcomes = store_batch(uow, book, source_code, batch, actor=actor)
+            for i, record, stored in zip(admitted, batch, outcomes, strict=True):
+                results[i] = ItemResult(
+                    i,
+                    stored.status,
+                    id=stored.id,
+                    reference=record.reference,
+                    reason=stored.reason,
+                    fields=stored.fields or None,
+                    listings=stored.listings if stored.status == "inserted" else None,
+                )
         uow.commit()
-    for i, record in admitted.items():
-        ref = record.reference
-        # Only the first item carrying a new reference inserted it; later ones repeat it.
-        status = "inserted" if fresh.get(ref) is record else "duplicate"
-        results[i] = ItemResult(i, status, id=after.get(ref) or before.get(ref), reference=ref)
     return [results[i] for i in range(len(items))]
 
 
-def _owned(ledger: Ledger, uow: Any, record_id: int, source_code: str) -> dict[str, Any]:
+def _owned(uow: Any, record_id: int, source_code: str) -> dict[str, Any]:
+    """The record, if it is this source's. Another source's record and a missing id get the
+    same answer, so an agency cannot probe which ids exist."""
     record = uow.records.get(record_id)
-    if record is None:
-        raise NotFound(f"record {record_id} does not exist")
-    if record["source"] != source_code:
-        raise Forbidden(f"record {record_id} was reported by another source")
+    if record is None or record["source"] != source_code:
+        raise NotFound(f"record {record_id} is not a record of source {source_code}")
     return dict(record)
 
 
@@ -95,50 +112,62 @@ def fulfil(
     fulfilled_on: date,
     note: str | None = None,
     *,
-    actor: str | None = None,
+    actor: str,
 ) -> dict[str, Any]:
-    """The subject performed (paid, complied): with `repair`, the record may stop counting."""
+    """The subject performed (paid, complied): with `repair`, the record may stop counting.
+
+    A record is fulfilled once: the same date again is answered as before, another date is a
+    conflict, and a voided record cannot be fulfilled.
+    """
     with ledger.uow() as uow:
-        record = _owned(ledger, uow, record_id, source_code)
+        record = _owned(uow, record_id, source_code)
+        if record["voided"]:
+            raise Conflict(f"record {record_id} is voided: it cannot be fulfilled")
         if fulfilled_on < record["decided_on"]:
-            raise Conflict(f"fulfilled_on: {fulfilled_on} is before decided_on")
+            raise Rejected(
+                "fulfilled_on", f"{fulfilled_on} is before decided_on ({record['decided_on']})"
+            )
         if fulfilled_on > today(ledger.rulebook(uow)):
-            raise Conflict(f"fulfilled_on: {fulfilled_on} is in the future")
+            raise Rejected("fulfilled_on", f"{fulfilled_on} is in the future")
         if record["fulfilled_on"] not in (None, fulfilled_on):
             raise Conflict(
                 f"fulfilled_on: record {record_id} was fulfilled on {record['fulfilled_on']}"
             )
         if record["fulfilled_on"] is None:
-            uow.records.mark(record_id, fulfilled_on=fulfilled_on)
-            uow.records.add_event(record_id, "fulfilled", fulfilled_on, source_code, note)
-            uow.audit.append(
-                actor=actor or source_code,
-                action="record.fulfil",
-                subject=record["subject"],
-                detail={"record": record_id, "fulfilled_on": fulfilled_on},
+            mark_fulfilled(
+                uow,
+                record_id,
+                record["subject"],
+                fulfilled_on,
+                by=source_code,
+                actor=actor,
+                note=note,
             )
             uow.commit()
     return {"id": record_id, "fulfilled_on": fulfilled_on.isoformat()}
 
 
 def void(
-    ledger: Ledger, record_id: int, source_code: str, reason: str, *, actor: str | None = None
+    ledger: Ledger, record_id: int, source_code: str, reason: str, *, actor: str
 ) -> dict[str, Any]:
-    """A correction by the record's own source: the record is as if it had never been."""
+    """A correction by the record's own source: the record is as if it had never been.
+
+    A record is voided once; voiding it again is a conflict.
+    """
     if not reason.strip():
-        raise Conflict("reason: a void needs a reason")
+        raise Rejected("reason", "a void needs a reason")
     with ledger.uow() as uow:
-        record = _owned(ledger, uow, record_id, source_code)
-        if not record["voided"]:
-            uow.records.mark(record_id, voided=True)
-            uow.records.add_event(
-                record_id, "voided", today(ledger.rulebook(uow)), source_code, reason
-            )
-            uow.audit.append(
-                actor=actor or source_code,
-                action="record.void",
-                subject=record["subject"],
-                detail={"record": record_id},
-            )
-            uow.commit()
+        record = _owned(uow, record_id, source_code)
+        if record["voided"]:
+            raise Conflict(f"record {record_id} is already voided")
+        uow.records.mark(record_id, voided=True)
+        day = today(ledger.rulebook(uow))
+        uow.records.add_event(record_id, "voided", day, source_code, reason)
+        uow.audit.append(
+            actor=actor,
+            action="record.void",
+            subject=record["subject"],
+            detail={"record": record_id},
+        )
+        uow.commit()
     return {"id": record_id, "voided": True}

@@ -13,6 +13,12 @@ would use, so what is stored is identical.
   NOTHING in the rows' order (the first of two rows with the same key wins, as it would row
   by row). Small batches use a plain multi-row insert, which costs fewer round trips.
 
+`insert_new` does the same and returns the keys and ids of the rows it inserted, taken from the
+insert itself (PostgreSQL `RETURNING`; on SQLite, whose `executemany` returns no rows, the ids
+above the largest id read after the transaction took the database's write lock, which no other
+writer can take before this transaction ends). A count or a list of "new" rows read before the
+write would be wrong as soon as two writers send the same keys.
+
 `insert_all` inserts every row (SQLite `executemany`, PostgreSQL COPY), e.g. for an outbox.
 """
 
@@ -24,7 +30,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, insert
+from sqlalchemy import Connection, Date, DateTime, Table, func, insert, select
 from sqlalchemy.dialects import postgresql
 
 # Below this many rows a PostgreSQL COPY's extra round trips cost more than they save.
@@ -43,11 +49,33 @@ def insert_ignoring(
     if conn.dialect.name == "sqlite":
         return _sqlite(conn, table, rows, columns, keys)
     if _copies(conn, rows):
-        return _postgres_copy(conn, table, rows, columns, keys)
+        return int(_postgres_copy(conn, table, rows, columns, keys))
     statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
     # psycopg batches the rows into multi-VALUES statements: count what RETURNING gives back.
     pk = next(iter(table.primary_key.columns))
     return len(conn.execute(statement.returning(pk), list(rows)).all())
+
+
+def insert_new(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """Insert `rows` unless their `keys` are stored; return (id, *keys) of each inserted row."""
+    if not rows:
+        return []
+    columns = list(rows[0])
+    pk = next(iter(table.primary_key.columns))
+    if conn.dialect.name == "sqlite":
+        # The caller's transaction must already hold the write lock (it wrote before this),
+        # so no other writer can insert between this read and the insert.
+        before = conn.execute(select(func.max(pk))).scalar() or 0
+        _sqlite(conn, table, rows, columns, keys)
+        key_columns = [table.c[k] for k in keys]
+        return [tuple(r) for r in conn.execute(select(pk, *key_columns).where(pk > before))]
+    if _copies(conn, rows):
+        return list(_postgres_copy(conn, table, rows, columns, keys, returning=True))
+    statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    returning = statement.returning(pk, *(table.c[k] for k in keys))
+    return [tuple(r) for r in conn.execute(returning, list(rows))]
 
 
 def insert_all(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -162,7 +190,9 @@ def _postgres_copy(
     rows: Sequence[Mapping[str, Any]],
     columns: list[str],
     keys: Sequence[str],
-) -> int:
+    returning: bool = False,
+) -> Any:
+    """COPY into a staging table, then insert the new rows; their count, or (id, *keys)."""
     name, names = _names(conn, table, columns)
     _, key_names = _names(conn, table, keys)
     staging = conn.dialect.identifier_preparer.quote(f"incoming_{table.name}")
@@ -176,10 +206,12 @@ def _postgres_copy(
             write = copy.write_row
             for order, values in enumerate(_tuples(conn, table, rows, columns)):
                 write((order, *values))
+        pk = conn.dialect.identifier_preparer.quote(next(iter(table.primary_key.columns)).name)
         cursor.execute(
             f"INSERT INTO {name} ({names}) SELECT {names} FROM {staging} "
             f"ORDER BY incoming_order ON CONFLICT ({key_names}) DO NOTHING"
+            + (f" RETURNING {pk}, {key_names}" if returning else "")
         )
-        inserted = int(cursor.rowcount)
+        inserted = [tuple(r) for r in cursor.fetchall()] if returning else int(cursor.rowcount)
         cursor.execute(f"DROP TABLE {staging}")
         return inserted

@@ -8,18 +8,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.scoring import Record
 from trustledger.store import bulk
 from trustledger.store.tables import record_events, records, rulebooks, sources, subjects
-
-
-def _insert_ignoring_conflicts(conn: Connection, table: Any, keys: Sequence[str]) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, which both stores speak, for idempotent writes."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 @dataclass(frozen=True)
@@ -43,6 +36,14 @@ class Subject:
     id: str
     kind: SubjectKind
     consent: bool
+    name: str | None = None  # registered name of an organization or public body
+
+
+SubjectRow = tuple[str, str] | tuple[str, str, str | None]  # (id, kind) or (id, kind, name)
+
+
+def _subject(row: Any) -> Subject:
+    return Subject(row.id, SubjectKind(row.kind), bool(row.consent), row.name)
 
 
 class RulebookRepository:
@@ -124,19 +125,39 @@ class SubjectRepository:
 
     def get(self, subject_id: str) -> Subject | None:
         row = self.conn.execute(select(subjects).where(subjects.c.id == subject_id)).first()
-        return Subject(row.id, SubjectKind(row.kind), bool(row.consent)) if row else None
+        return _subject(row) if row else None
 
     def get_many(self, subject_ids: Sequence[str]) -> dict[str, Subject]:
         found: dict[str, Subject] = {}
         for start in range(0, len(subject_ids), 500):
             rows = self.conn.execute(_SUBJECTS, {"ids": list(subject_ids[start : start + 500])})
-            found.update({r.id: Subject(r.id, SubjectKind(r.kind), bool(r.consent)) for r in rows})
+            found.update({r.id: _subject(r) for r in rows})
         return found
 
-    def ensure(self, rows: Iterable[tuple[str, str]]) -> None:
-        """Register (id, kind) pairs not seen before; known subjects are left as they are."""
-        params = [{"id": i, "kind": k} for i, k in rows]
+    def ensure(self, rows: Iterable[SubjectRow]) -> None:
+        """Register subjects not seen before, given as (id, kind) or (id, kind, name).
+
+        Names (organizations and public bodies only: intake refuses one for a person) come
+        from the reporting sources. A name is stored with a new subject and fills in a known
+        subject that has none; a name already held is never replaced here, so the first name
+        reported wins and only an administrator changes it (`set_name`). Kinds and consent of
+        known subjects are left as they are.
+        """
+        params, named = [], []
+        for row in rows:
+            name = row[2] if len(row) == 3 else None
+            params.append({"id": row[0], "kind": row[1], "name": name})
+            if name is not None:
+                named.append({"subject_id": row[0], "subject_name": name})
         bulk.insert_ignoring(self.conn, subjects, params, ["id"])
+        if named:  # known subjects without a name take the reported one
+            self.conn.execute(_FILL_NAME, named)
+
+    def set_name(self, subject_id: str, kind: str, name: str | None) -> None:
+        """An administrator's registered name for a subject (registered if not seen before);
+        it replaces any name held, and later reports do not change it."""
+        self.ensure([(subject_id, kind)])
+        self.conn.execute(update(subjects).where(subjects.c.id == subject_id).values(name=name))
 
     def set_consent(self, rows: Iterable[tuple[str, str]], consent: bool) -> None:
         """Record the consent of (id, kind) subjects, registering those not seen before."""
@@ -169,20 +190,45 @@ _IDS_BY_REFERENCE = select(records.c.reference, records.c.id).where(
     records.c.source == bindparam("source"),
     records.c.reference.in_(bindparam("refs", expanding=True)),
 )
+_KEY = ("source", "reference")
+_STORED = select(
+    records.c.id,
+    records.c.reference,
+    records.c.subject,
+    records.c.type,
+    records.c.decided_on,
+    records.c.amount,
+    records.c.fulfilled_on,
+    records.c.voided,
+).where(
+    records.c.source == bindparam("source"),
+    records.c.reference.in_(bindparam("refs", expanding=True)),
+)
 _SUBJECTS = select(subjects).where(subjects.c.id.in_(bindparam("ids", expanding=True)))
+_FILL_NAME = (
+    update(subjects)
+    .where(subjects.c.id == bindparam("subject_id"), subjects.c.name.is_(None))
+    .values(name=bindparam("subject_name"))
+)
 
 
 class RecordRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_many(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert records, skipping each (source, reference) already stored; count the new.
+    def add_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+        """Insert records, skipping each (source, reference) already stored; the new ones'
+        reference -> id, as the insert itself reports them (rows come from one source)."""
+        return {ref: int(id_) for id_, _, ref in bulk.insert_new(self.conn, records, rows, _KEY)}
 
-        The rows are dicts with the same keys (columns of `records`). This is ingest's hot
-        path, so it goes through the driver in the caller's transaction (see store/bulk.py).
-        """
-        return bulk.insert_ignoring(self.conn, records, rows, ["source", "reference"])
+    def stored(self, source: str, references: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored rows of these references of a source, by reference (for comparison)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(references), 500):
+            chunk = list(references[start : start + 500])
+            rows = self.conn.execute(_STORED, {"source": source, "refs": chunk})
+            found.update({r.reference: dict(r._mapping) for r in rows})
+        return found
 
     def of_subject(self, subject_id: str) -> list[Record]:
         return self.of_subjects([subject_id]).get(subject_id, [])

@@ -54,6 +54,8 @@ subjects = Table(
     Column("kind", String(20), nullable=False),
     Column("consent", Boolean, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The registered name of an organization or public body (migration 0006); never a person's.
+    Column("name", String(200), nullable=True),
 )
 
 records = Table(

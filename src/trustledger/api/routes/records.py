@@ -49,7 +49,10 @@ def submit(
     ],
 ) -> SubmitResult:
     """Same checks and idempotency as `trustledger import`: a reference already stored for this
-    source is a duplicate, never a second record. The whole request is one transaction."""
+    source is a duplicate when the content is the same, a `conflict` when it is not (a single
+    record: 409 naming the stored record and the fields that differ), and `fulfilled` when the
+    re-send only adds `fulfilled_on`. The whole request is one transaction."""
+    single = not isinstance(body, RecordBatch)
     items = body.records if isinstance(body, RecordBatch) else [body]
     results = records.submit(
         ledger,
@@ -57,10 +60,14 @@ def submit(
         [i.model_dump(exclude_none=True) for i in items],
         actor=caller.actor,
     )
-    count = {s: sum(r.status == s for r in results) for s in ("inserted", "duplicate", "rejected")}
+    if single and results[0].status == "conflict":
+        raise records.RecordConflict(results[0])
+    count = {s: sum(r.status == s for r in results) for s in records.STATUSES}
     return SubmitResult(
         inserted=count["inserted"],
         duplicates=count["duplicate"],
+        fulfilled=count["fulfilled"],
+        conflicts=count["conflict"],
         rejected=count["rejected"],
         results=[r.as_json() for r in results],
     )

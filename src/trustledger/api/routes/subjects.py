@@ -1,4 +1,5 @@
-"""A subject's full standing: for the people who decide about it, never for providers."""
+"""A subject's full standing, for the people who decide about it, never for providers; and a
+legal person's registered name, set by an administrator."""
 
 from __future__ import annotations
 
@@ -6,17 +7,24 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import LedgerDep, require
+from trustledger.api.problems import responses
 from trustledger.api.schemas import ScoreOut
 from trustledger.domain.roles import Permission
-from trustledger.services import standing
+from trustledger.services import standing, subjects
 from trustledger.services.keys import Principal
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 
 
-@router.get("/{subject}/score", response_model=ScoreOut, summary="Score, tier, lists, measures")
+@router.get(
+    "/{subject}/score",
+    response_model=ScoreOut,
+    summary="Score, tier, lists, measures",
+    responses=responses(401, 403, 404),
+)
 def score(
     subject: str,
     ledger: LedgerDep,
@@ -26,3 +34,35 @@ def score(
 ) -> dict[str, object]:
     """The CLI's `score --json`: every point with the record behind it and when it ends."""
     return standing.score(ledger, subject, as_of, rulebook_version, actor=caller.actor)
+
+
+class NameIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Example Construction Co., Ltd."}]},
+    )
+    name: str = Field(description="The registered name, at most 200 characters.")
+
+
+class NameOut(BaseModel):
+    subject: str
+    kind: str
+    name: str
+
+
+@router.put(
+    "/{subject}/name",
+    response_model=NameOut,
+    summary="Set an organization's or public body's registered name",
+    responses=responses(401, 403),
+)
+def set_name(
+    subject: str,
+    body: NameIn,
+    ledger: LedgerDep,
+    caller: Annotated[Principal, Depends(require(Permission.SUBJECTS_WRITE))],
+) -> dict[str, object]:
+    """The name shown for the subject on public lists. It replaces any name held (one reported
+    with a record, or set before); later reports do not change it. Persons are never named:
+    for a `cn-rid:` subject the answer is 422. The change is written to the audit log."""
+    return subjects.set_name(ledger, subject, body.name, actor=caller.actor)

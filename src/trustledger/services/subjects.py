@@ -1,0 +1,30 @@
+"""Subjects' registered names: organizations and public bodies are named on public lists.
+
+A reporting source may give a name with a record (`subject_name`); the first name reported is
+kept. An administrator may set or correct it here, and that name is not replaced by later
+reports. Persons are never named: no name is kept for one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trustledger.domain.identifiers import IdentifierError
+from trustledger.domain.intake import Rejected, subject_name
+from trustledger.services.ledger import Ledger
+
+
+def set_name(ledger: Ledger, subject: str, name: str, *, actor: str) -> dict[str, Any]:
+    """Set the registered name of an organization or public body (audited)."""
+    try:
+        subject_id = ledger.registry.parse(subject)
+    except IdentifierError as exc:
+        raise Rejected("subject", str(exc)) from None
+    checked = subject_name(subject_id.kind, name, field="name")
+    with ledger.uow() as uow:
+        uow.subjects.set_name(str(subject_id), subject_id.kind.value, checked)
+        uow.audit.append(
+            actor=actor, action="subject.name", subject=str(subject_id), detail={"name": checked}
+        )
+        uow.commit()
+    return {"subject": str(subject_id), "kind": subject_id.kind.value, "name": checked}
