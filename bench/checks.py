@@ -572,6 +572,7 @@ def main() -> None:
             organizations=args.persons // 10,
             public_bodies=max(args.persons // 1000, 1),
             seed=1,
+            actor="bench",
         )
         ledger = Ledger.open(url)
         key = create_key(ledger, Role.PROVIDER, "bench", actions=[ACTION])[0]
