@@ -14,10 +14,10 @@ from datetime import date
 import pytest
 from sqlalchemy.engine import make_url
 
-from trustledger.services import rulebooks
-from trustledger.services.ledger import Ledger
-from trustledger.services.sources import add_source
-from trustledger.services.synthetic import SOURCES
+from trustledger.batch.synthetic import SOURCES
+from trustledger.services.admin import rulebooks
+from trustledger.services.context import Ledger
+from trustledger.services.intake.sources import add_source
 
 POSTGRES = os.environ.get("TRUSTLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from trustledger.api import create_app
 from trustledger.domain.roles import Role
-from trustledger.services.keys import create_key
-from trustledger.services.ledger import Ledger
+from trustledger.services.admin.keys import create_key
+from trustledger.services.context import Ledger
 
 
 class Keys:

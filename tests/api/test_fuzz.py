@@ -16,10 +16,10 @@ from schemathesis.checks import not_a_server_error
 
 from trustledger.api import create_app
 from trustledger.domain.roles import Role
-from trustledger.services import rulebooks
-from trustledger.services.keys import create_key
-from trustledger.services.ledger import Ledger
-from trustledger.services.sources import add_source
+from trustledger.services.admin import rulebooks
+from trustledger.services.admin.keys import create_key
+from trustledger.services.context import Ledger
+from trustledger.services.intake.sources import add_source
 
 _ledger = Ledger.open(f"sqlite:///{Path(tempfile.mkdtemp()) / 'fuzz.db'}")
 rulebooks.init(_ledger)

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import Keys
 from trustledger.domain.roles import Role
-from trustledger.services.keys import create_key
-from trustledger.services.ledger import Ledger
-from trustledger.services.rulebooks import example_rulebook_text
+from trustledger.services.admin.keys import create_key
+from trustledger.services.admin.rulebooks import example_rulebook_text
+from trustledger.services.context import Ledger
 
 PERSON = "cn-rid:11010519491231002X"
 HERO = "cn-rid:110105198001010016"

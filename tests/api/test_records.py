@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Keys
-from trustledger.services import notices
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
+from trustledger.services.due_process import notices
 
 DEBTOR = "cn-rid:11010519491231002X"
 

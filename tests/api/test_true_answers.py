@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Keys
-from trustledger.services.ledger import Ledger, today
+from trustledger.services.context import Ledger, today
 
 DEBTOR = "cn-rid:11010519491231002X"
 DRIVER = "cn-rid:110105198001010016"
@@ -249,7 +249,7 @@ def test_me_and_the_report_state_the_paths_out_and_mark_what_if_reads(
     client: TestClient, keys: Keys, ledger: Ledger
 ) -> None:
     from trustledger.domain.roles import Role
-    from trustledger.services.keys import create_key
+    from trustledger.services.admin.keys import create_key
 
     me_key = create_key(ledger, Role.SUBJECT, "debtor", subject=DEBTOR)[0]
     day = day_of(ledger)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Executable, select, text
 
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 from trustledger.store.audit import audit_events, event_hash
 
 DEBTOR = "cn-rid:11010519491231002X"

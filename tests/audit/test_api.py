@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from tests.audit.conftest import DEBTOR, OTHER, append, tamper
 from trustledger.api import create_app
 from trustledger.domain.roles import Role
-from trustledger.services.keys import create_key
-from trustledger.services.ledger import Ledger
+from trustledger.services.admin.keys import create_key
+from trustledger.services.context import Ledger
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 
 from tests.audit.conftest import DEBTOR, OTHER, append, head, rehash_from, tamper
-from trustledger.services import audit
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
+from trustledger.services.log import audit
 from trustledger.store.audit import GENESIS, AuditError, audit_events
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner, Result
 
 from tests.audit.conftest import DEBTOR, OTHER, append, tamper
 from trustledger.cli.app import app
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 
 runner = CliRunner()
 

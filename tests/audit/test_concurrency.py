@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 
 from tests.audit.conftest import DEBTOR, append, head
-from trustledger.services import audit
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
+from trustledger.services.log import audit
 
 THREADS = 8
 EACH = 50

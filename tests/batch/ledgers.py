@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from trustledger.batch.synthetic import City, build_city
 from trustledger.domain.identifiers import SubjectKind
-from trustledger.services import ingest
-from trustledger.services.ledger import Ledger
-from trustledger.services.rulebooks import example_rulebook_text
-from trustledger.services.synthetic import City, build_city
+from trustledger.services.admin.rulebooks import example_rulebook_text
+from trustledger.services.context import Ledger
+from trustledger.services.intake import ingest
 
 
 def populate(ledger: Ledger, today: date, *, persons: int = 80, seed: int = 5) -> City:

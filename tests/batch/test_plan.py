@@ -11,7 +11,7 @@ from tests.unit.strategies import PROPERTY
 from trustledger.batch.plan import Dialect, compile_plan, first_counting_day
 from trustledger.domain.periods import Period
 from trustledger.domain.rulebook import parse_rulebook
-from trustledger.services.rulebooks import example_rulebook_text
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 PERIODS = st.builds(Period, st.integers(0, 40), st.sampled_from(["d", "m", "y"]))
 

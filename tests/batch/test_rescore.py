@@ -14,11 +14,14 @@ from typer.testing import CliRunner
 
 from tests.batch.ledgers import populate, stricter_rulebook
 from tests.conftest import TODAY
+from trustledger.batch.synthetic import person_id
 from trustledger.cli import app
-from trustledger.services import ingest, review, rulebooks, standing
-from trustledger.services.ledger import Ledger, today
+from trustledger.services.admin import rulebooks
+from trustledger.services.answers import standing
+from trustledger.services.context import Ledger, today
+from trustledger.services.due_process import review
+from trustledger.services.intake import ingest
 from trustledger.services.rescore import export_parquet, rescore, standing_of
-from trustledger.services.synthetic import person_id
 from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.batch_tables import standings
 from trustledger.store.tables import subjects

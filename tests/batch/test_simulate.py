@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from tests.batch.ledgers import stricter_rulebook
 from tests.conftest import TODAY
 from trustledger.batch.population import PopulationSpec, write_population
+from trustledger.batch.simulate import AGE_BANDS, Assumptions, simulate
 from trustledger.cli import app
 from trustledger.domain.rulebook import parse_rulebook
-from trustledger.services.rulebooks import example_rulebook_text
-from trustledger.services.simulate import AGE_BANDS, Assumptions, simulate
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 CHARTS = ("scores", "tiers", "lists", "restricted", "wrongful", "disputes")
 

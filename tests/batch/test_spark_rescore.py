@@ -13,11 +13,11 @@ from tests.batch.ledgers import populate
 from tests.conftest import TODAY
 from trustledger.batch.engines import read_standings, run_plan
 from trustledger.batch.plan import compile_plan
-from trustledger.services import rulebooks
-from trustledger.services.ledger import Ledger
+from trustledger.batch.synthetic import SOURCES
+from trustledger.services.admin import rulebooks
+from trustledger.services.context import Ledger
+from trustledger.services.intake.sources import add_source
 from trustledger.services.rescore import export_parquet, rescore
-from trustledger.services.sources import add_source
-from trustledger.services.synthetic import SOURCES
 from trustledger.store.batch_tables import standings
 
 AS_OF = TODAY + timedelta(days=20)

@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 from trustledger.api import create_app
 from trustledger.cli import app as cli_app
 from trustledger.domain.roles import Role
-from trustledger.services import notices
-from trustledger.services.keys import Principal, create_key
-from trustledger.services.ledger import Ledger, today
+from trustledger.services.admin.keys import Principal, create_key
+from trustledger.services.context import Ledger, today
+from trustledger.services.due_process import notices
 
 PERSON = "cn-rid:11010519491231002X"  # the subject of most flows
 OTHER = "cn-rid:110105198001010016"  # another person, who must never see PERSON's data

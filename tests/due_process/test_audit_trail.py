@@ -21,8 +21,8 @@ from tests.due_process.conftest import (
     run,
     run_json,
 )
-from trustledger.services import review
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
+from trustledger.services.due_process import review
 from trustledger.store.audit import AuditEvent
 
 

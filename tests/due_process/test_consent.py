@@ -26,7 +26,7 @@ from tests.due_process.conftest import (
     run,
     run_json,
 )
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 
 
 def consent(client: TestClient, key: dict[str, str], given: bool) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from tests.due_process.conftest import (
     run_json,
     the_record,
 )
-from trustledger.services import disputes, rulebooks
-from trustledger.services.ledger import Ledger
+from trustledger.services.admin import rulebooks
+from trustledger.services.context import Ledger
+from trustledger.services.due_process import disputes
 
 
 def dispute(

@@ -23,7 +23,7 @@ from tests.due_process.conftest import (
 )
 from trustledger.domain.identifiers import rid_check_character
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 
 ANSWER = {"decision", "measures"}
 MEASURE = {"code", "action", "effect", "reason", "legal_basis", "until"}

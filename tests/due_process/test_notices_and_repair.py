@@ -25,8 +25,8 @@ from tests.due_process.conftest import (
     the_record,
 )
 from trustledger.domain.periods import Period
-from trustledger.services import notices
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
+from trustledger.services.due_process import notices
 
 
 class FakeSender:

@@ -27,7 +27,7 @@ from tests.due_process.conftest import (
 )
 from trustledger.api import create_app
 from trustledger.domain.roles import PERMISSIONS, Permission, Role
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 
 PUBLIC = "public"
 

@@ -26,7 +26,7 @@ from tests.due_process.conftest import (
     the_record,
 )
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 
 EVIL = "<script>alert('x')</script>"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from trustledger.cli import app
-from trustledger.services.ledger import Ledger, today
+from trustledger.services.context import Ledger, today
 
 runner = CliRunner()
 DEBTOR = "cn-rid:11010519491231002X"

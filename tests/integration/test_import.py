@@ -24,10 +24,10 @@ from sqlalchemy import func, insert, select
 from typer.testing import CliRunner
 
 from tests.conftest import TODAY
+from trustledger.batch.synthetic import organization_id, person_id
 from trustledger.config import Settings
-from trustledger.services import ingest
-from trustledger.services.ledger import Ledger, NotFound
-from trustledger.services.synthetic import organization_id, person_id
+from trustledger.services.context import Ledger, NotFound
+from trustledger.services.intake import ingest
 from trustledger.store import bulk
 from trustledger.store.repository import RecordRepository
 from trustledger.store.tables import records, sources, subjects

@@ -20,9 +20,9 @@ from click.testing import Result
 from sqlalchemy import inspect
 from typer.testing import CliRunner
 
+from trustledger.batch.synthetic import SOURCES, organization_id, person_id
 from trustledger.cli import app
-from trustledger.services.ledger import Ledger
-from trustledger.services.synthetic import SOURCES, organization_id, person_id
+from trustledger.services.context import Ledger
 from trustledger.store.database import make_engine
 from trustledger.store.tables import metadata
 

@@ -26,8 +26,8 @@ from sqlalchemy.engine import make_url
 
 import trustledger.store
 from tests.conftest import _admin_connect
-from trustledger.services import rulebooks
-from trustledger.services.ledger import Ledger
+from trustledger.services.admin import rulebooks
+from trustledger.services.context import Ledger
 from trustledger.store import migrate
 from trustledger.store.database import make_engine
 from trustledger.store.tables import metadata

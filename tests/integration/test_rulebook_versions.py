@@ -13,11 +13,13 @@ import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
+from trustledger.batch.synthetic import SOURCES, person_id
 from trustledger.cli import app
 from trustledger.domain.rulebook import RulebookInvalid
-from trustledger.services import ingest, rulebooks, standing
-from trustledger.services.ledger import Conflict, Ledger, NotFound
-from trustledger.services.synthetic import SOURCES, person_id
+from trustledger.services.admin import rulebooks
+from trustledger.services.answers import standing
+from trustledger.services.context import Conflict, Ledger, NotFound
+from trustledger.services.intake import ingest
 from trustledger.store.repository import RulebookRepository
 
 EXAMPLE = Path(__file__).parents[2] / "rulebooks" / "example-city.yaml"

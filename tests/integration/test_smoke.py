@@ -1,8 +1,9 @@
 """The ledger round trip on both stores: import, score, check."""
 
 from tests.conftest import TODAY
-from trustledger.services import checks, ingest
-from trustledger.services.ledger import Ledger
+from trustledger.services.answers import checks
+from trustledger.services.context import Ledger
+from trustledger.services.intake import ingest
 
 DEBTOR = "cn-rid:11010519491231002X"
 

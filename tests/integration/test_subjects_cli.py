@@ -9,7 +9,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from trustledger.cli import app
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 
 COMPANY = "cn-uscc:91350100M000100Y43"
 BUREAU = "cn-uscc:111100000000000030"

@@ -15,7 +15,7 @@ from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.periods import Period
 from trustledger.domain.rulebook import Effect, parse_rulebook
 from trustledger.domain.scoring import Confirmation, Record, Standing, check, evaluate
-from trustledger.services.rulebooks import example_rulebook_text
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 BOOK = parse_rulebook(example_rulebook_text())
 PERSON, ORG, BODY = SubjectKind.PERSON, SubjectKind.ORGANIZATION, SubjectKind.PUBLIC_BODY

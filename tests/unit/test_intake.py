@@ -11,7 +11,7 @@ import pytest
 from trustledger.domain.identifiers import SchemeRegistry, SubjectId, SubjectKind
 from trustledger.domain.intake import FIELDS, REQUIRED, Intake, NewRecord, Rejected
 from trustledger.domain.rulebook import parse_rulebook
-from trustledger.services.rulebooks import example_rulebook_text
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 TODAY = date(2026, 6, 1)
 BOOK = parse_rulebook(example_rulebook_text())

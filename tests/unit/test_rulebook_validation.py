@@ -1,4 +1,4 @@
-"""Rulebook validation: every rejection DESIGN.md lists, located by YAML path and line."""
+"""Rulebook validation: every rejection docs/design.md lists, located by YAML path and line."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from trustledger.domain.rulebook import (
     lawfulness_errors,
     parse_rulebook,
 )
-from trustledger.services.rulebooks import example_rulebook_text
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 # A small lawful rulebook; tests break one thing at a time.
 VALID_TEXT = """\

@@ -1,4 +1,4 @@
-"""Scoring semantics: one test (or a few) per rule of DESIGN.md's "On a date d" list.
+"""Scoring semantics: one test (or a few) per rule of the "On a date d" list in docs/design.md.
 
 The rulebook here is small and synthetic so that every number is easy to follow; the example
 city's own rules are tested in test_example_rulebook.py.

@@ -10,7 +10,7 @@ import pytest
 from trustledger.domain.identifiers import SchemeRegistry
 from trustledger.domain.intake import FIELDS, Intake, Rejected, subjects_of
 from trustledger.domain.rulebook import parse_rulebook
-from trustledger.services.rulebooks import example_rulebook_text
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 BOOK = parse_rulebook(example_rulebook_text())
 PERSON = "cn-rid:11010519491231002X"

@@ -23,8 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trustledger import __version__
 from trustledger.api import problems
 from trustledger.api.routes import audit, checks, me, public, records, reviews, subjects
-from trustledger.services.keys import KeyCache
-from trustledger.services.ledger import Ledger
+from trustledger.services.admin.keys import KeyCache
+from trustledger.services.context import Ledger
 
 DESCRIPTION = """
 trustledger answers one question for every participating service: does a joint restriction or

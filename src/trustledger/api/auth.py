@@ -9,8 +9,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from trustledger.domain.roles import Permission, allows
-from trustledger.services.keys import Principal
-from trustledger.services.ledger import Ledger
+from trustledger.services.admin.keys import Principal
+from trustledger.services.context import Ledger
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `trustledger keys create`.")
 

@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse
 from trustledger.api.schemas import RecordBatch, RecordIn
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
-from trustledger.services.ledger import Conflict, NotFound
-from trustledger.services.records import Forbidden
+from trustledger.services.context import Conflict, NotFound
+from trustledger.services.intake.records import Forbidden
 
 TITLES = {
     400: "Bad Request",

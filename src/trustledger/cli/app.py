@@ -17,7 +17,7 @@ from rich.console import Console
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
 from trustledger.domain.rulebook import RulebookInvalid
-from trustledger.services.ledger import Conflict, Forbidden, Ledger, NotFound
+from trustledger.services.context import Conflict, Forbidden, Ledger, NotFound
 
 app = typer.Typer(
     help="trustledger: records, not surveillance; every point explained; nothing permanent.",

@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from trustledger.cli.app import Db, Json, app, cli_actor, emit, err, opened, out
-from trustledger.services import audit
+from trustledger.services.log import audit
 
 audit_app = typer.Typer(
     help="The audit log: verify its hash chain, list events.", no_args_is_help=True

@@ -23,7 +23,7 @@ from rich.table import Table
 from trustledger.batch.plan import Dialect
 from trustledger.cli.app import AsOf, Db, Json, app, cli_actor, emit, err, opened, out
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
-from trustledger.services.ledger import today
+from trustledger.services.context import today
 
 # The services behind these commands import DuckDB, Arrow and matplotlib: they are imported
 # inside the commands, so that every other `trustledger` command starts as fast as before.
@@ -245,7 +245,7 @@ def simulate(
     as_json: Json = False,
 ) -> None:
     """Simulate a rulebook (and compare another) on a synthetic population; write report.html."""
-    from trustledger.services import simulate as simulate_service
+    from trustledger.batch import simulate as simulate_service
 
     book = _rulebook_file(rulebook, "--rulebook")
     other = _rulebook_file(compare, "--compare") if compare else None

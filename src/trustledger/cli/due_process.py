@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trustledger.cli.app import AsOf, Db, Json, app, cli_actor, emit, err, opened, out
-from trustledger.services import access, consent, disputes, notices, repairs, review
-from trustledger.services.ledger import today
+from trustledger.services.context import today
+from trustledger.services.due_process import access, consent, disputes, notices, repairs, review
 from trustledger.web.report import render_report
 
 disputes_app = typer.Typer(help="Disputes: list and decide.", no_args_is_help=True)

@@ -25,8 +25,10 @@ from trustledger.cli.app import (
     sources_app,
 )
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
-from trustledger.services import checks, ingest, rulebooks, standing
-from trustledger.services.sources import add_source
+from trustledger.services.admin import rulebooks
+from trustledger.services.answers import checks, standing
+from trustledger.services.intake import ingest
+from trustledger.services.intake.sources import add_source
 
 
 @app.command()

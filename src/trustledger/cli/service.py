@@ -19,8 +19,9 @@ from rich.table import Table
 
 from trustledger.cli.app import Db, Json, app, cli_actor, emit, err, keys_app, opened, out
 from trustledger.domain.roles import Role
-from trustledger.services import keys, standing
-from trustledger.services.ledger import Ledger, today
+from trustledger.services.admin import keys
+from trustledger.services.answers import standing
+from trustledger.services.context import Ledger, today
 
 Host = Annotated[str, typer.Option(help="Address to bind (loopback by default).")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -147,7 +148,7 @@ def demo(
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API.")] = True,
 ) -> None:
     """A fresh SQLite ledger with a synthetic city, demo keys, and the API on 127.0.0.1:8000."""
-    from trustledger.services import demo as demo_service
+    from trustledger.services.admin import demo as demo_service
 
     started = time.monotonic()
     url = db or "sqlite:///trustledger-demo.db"

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from trustledger.cli.app import Db, Json, app, cli_actor, emit, opened, out
-from trustledger.services import subjects
+from trustledger.services.intake import subjects
 
 subjects_app = typer.Typer(help="Subjects: registered names.", no_args_is_help=True)
 app.add_typer(subjects_app, name="subjects")

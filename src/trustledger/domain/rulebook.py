@@ -1,6 +1,6 @@
 """The rulebook: the public, versioned YAML that turns records into points, tiers and lists.
 
-The model accepts exactly the keys DESIGN.md defines (unknown keys are errors, so a typo never
+The model accepts exactly the keys docs/design.md defines (unknown keys are errors, so a typo never
 passes silently) and `validate` adds the rules that keep the rulebook lawful: every record type
 has a legal basis and an end, no score alone restricts anyone, every reference resolves.
 """

@@ -35,7 +35,7 @@ from trustledger.batch.snapshot import (
     is_snapshot,
 )
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services.ledger import Ledger, NotFound, today
+from trustledger.services.context import Ledger, NotFound, today
 from trustledger.store.batch_repository import BatchRepository, Rescore
 
 BATCH_ROWS = 100_000

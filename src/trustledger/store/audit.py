@@ -1,6 +1,6 @@
 """The audit log: append-only, each event chained to the previous one by SHA-256.
 
-Every write and every read of personal data is an event (DESIGN.md, principle 7). An event's
+Every write and every read of personal data is an event (docs/design.md, principle 7). An event's
 `hash` is SHA-256 over the canonical JSON (sorted keys, no whitespace, UTF-8, not ASCII-escaped)
 of `{id, at, actor, action, subject, detail, prev_hash}`, where `at` is ISO 8601 in UTC with
 microseconds and `prev_hash` is the previous event's `hash` (64 zeros before the first event).

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import LedgerDep, require
 from trustledger.domain.roles import Permission
-from trustledger.services import audit
-from trustledger.services.keys import Principal
+from trustledger.services.admin.keys import Principal
+from trustledger.services.log import audit
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 Auditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]

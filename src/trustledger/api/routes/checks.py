@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from trustledger.api.auth import LedgerDep, require
 from trustledger.api.schemas import BatchCheckIn, BatchCheckOut, CheckOut
 from trustledger.domain.roles import Permission, Role
-from trustledger.services import checks
-from trustledger.services.keys import Principal
+from trustledger.services.admin.keys import Principal
+from trustledger.services.answers import checks
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
 Checker = Annotated[Principal, Depends(require(Permission.CHECKS))]

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from trustledger.api.auth import LedgerDep, require
 from trustledger.api.schemas import Id
 from trustledger.domain.roles import Permission
-from trustledger.services import access, consent, disputes, repairs, review
-from trustledger.services.keys import Principal
+from trustledger.services.admin.keys import Principal
+from trustledger.services.due_process import access, consent, disputes, repairs, review
 from trustledger.web.report import render_report
 
 router = APIRouter(prefix="/v1/me", tags=["subject access"])

@@ -15,8 +15,8 @@ from trustledger import __version__
 from trustledger.api.auth import LedgerDep
 from trustledger.api.problems import responses
 from trustledger.api.schemas import ListOut, RulebookOut
-from trustledger.services import lists
-from trustledger.services.ledger import NotFound
+from trustledger.services.answers import lists
+from trustledger.services.context import NotFound
 
 router = APIRouter(prefix="/v1", tags=["public"])
 front = APIRouter()

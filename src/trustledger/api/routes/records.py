@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Depends
 from trustledger.api.auth import LedgerDep, require
 from trustledger.api.schemas import FulfilIn, Id, RecordBatch, RecordIn, SubmitResult, VoidIn
 from trustledger.domain.roles import Permission
-from trustledger.services import records
-from trustledger.services.keys import Principal
+from trustledger.services.admin.keys import Principal
+from trustledger.services.intake import records
 
 router = APIRouter(prefix="/v1/records", tags=["records"])
 Agency = Annotated[Principal, Depends(require(Permission.RECORDS_WRITE))]

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from trustledger.api.auth import LedgerDep, require
 from trustledger.api.schemas import Id
 from trustledger.domain.roles import Permission, Role
-from trustledger.services import disputes, repairs, review
-from trustledger.services.keys import Principal
+from trustledger.services.admin.keys import Principal
+from trustledger.services.due_process import disputes, repairs, review
 
 router = APIRouter(prefix="/v1", tags=["review"])
 

@@ -13,8 +13,9 @@ from trustledger.api.auth import LedgerDep, require
 from trustledger.api.problems import responses
 from trustledger.api.schemas import ScoreOut
 from trustledger.domain.roles import Permission
-from trustledger.services import standing, subjects
-from trustledger.services.keys import Principal
+from trustledger.services.admin.keys import Principal
+from trustledger.services.answers import standing
+from trustledger.services.intake import subjects
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 

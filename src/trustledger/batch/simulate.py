@@ -24,8 +24,8 @@ from trustledger.batch.engines import DuckDBEngine, default_memory_limit, sql_li
 from trustledger.batch.plan import compile_plan, list_columns
 from trustledger.batch.population import AgeBand, PopulationSpec, PopulationStats, write_population
 from trustledger.batch.report import render_report
+from trustledger.batch.synthetic import CONSENT_SHARE, FULFILMENT, RATES
 from trustledger.domain.rulebook import Effect, ListKind, Rulebook
-from trustledger.services.synthetic import CONSENT_SHARE, FULFILMENT, RATES
 
 CHUNK = 1_000_000
 

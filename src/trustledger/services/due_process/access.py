@@ -12,10 +12,15 @@ from typing import Any
 
 from trustledger.domain.explain import paths_out
 from trustledger.domain.scoring import evaluate
-from trustledger.services import notices
-from trustledger.services.ledger import Ledger, plain, today
-from trustledger.services.standing import measure_json, path_json, pending_json, tier_cap_json
-from trustledger.services.unit_of_work import UnitOfWork
+from trustledger.services.answers.standing import (
+    measure_json,
+    path_json,
+    pending_json,
+    tier_cap_json,
+)
+from trustledger.services.context import Ledger, plain, today
+from trustledger.services.due_process import notices
+from trustledger.store.unit_of_work import UnitOfWork
 
 LOG_PAGE = 10_000
 

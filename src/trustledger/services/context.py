@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from trustledger.config import Settings
 from trustledger.domain.identifiers import SchemeRegistry
 from trustledger.domain.rulebook import Rulebook, parse_rulebook
-from trustledger.services.unit_of_work import UnitOfWork
 from trustledger.store.database import make_engine
+from trustledger.store.unit_of_work import UnitOfWork
 
 
 class NotFound(LookupError):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from trustledger.services import notices
-from trustledger.services.disputes import own_record
-from trustledger.services.ledger import Conflict, Ledger, NotFound, plain_row, today
+from trustledger.services.context import Conflict, Ledger, NotFound, plain_row, today
+from trustledger.services.due_process import notices
+from trustledger.services.due_process.disputes import own_record
 
 
 def request(

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from trustledger.domain.identifiers import SubjectKind, mask
 from trustledger.domain.rulebook import ListSpec, Rulebook
 from trustledger.domain.scoring import Membership, Record, evaluate
-from trustledger.services.ledger import Ledger, NotFound, today
+from trustledger.services.context import Ledger, NotFound, today
 from trustledger.store.repository import Subject
 from trustledger.store.tables import records, subjects
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from trustledger.services import notices
-from trustledger.services.ledger import Conflict, Ledger, NotFound, plain_row, today
-from trustledger.services.unit_of_work import UnitOfWork
+from trustledger.services.context import Conflict, Ledger, NotFound, plain_row, today
+from trustledger.services.due_process import notices
+from trustledger.store.unit_of_work import UnitOfWork
 
 OUTCOMES = ("upheld", "rejected")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trustledger.services.ledger import Conflict, Ledger
+from trustledger.services.context import Conflict, Ledger
 from trustledger.store.repository import Source
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected, subject_name
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 
 
 def set_name(ledger: Ledger, subject: str, name: str, *, actor: str) -> dict[str, Any]:

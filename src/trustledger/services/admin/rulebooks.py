@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from trustledger.domain.rulebook import Rulebook, digest, parse_rulebook
-from trustledger.services.ledger import Conflict, Ledger
+from trustledger.services.context import Conflict, Ledger
 from trustledger.store import migrate
 
 

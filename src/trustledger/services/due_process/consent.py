@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 
 
 def set_consent(ledger: Ledger, subject: str, grant: bool, *, actor: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from trustledger.domain.identifiers import IdentifierError
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 from trustledger.store.audit import AuditEvent, Verification
 
 MAX_LIMIT = 1_000

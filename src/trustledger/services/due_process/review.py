@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.scoring import evaluate
-from trustledger.services import notices
-from trustledger.services.ledger import Conflict, Ledger, NotFound, plain_row, today
-from trustledger.services.unit_of_work import UnitOfWork
+from trustledger.services.context import Conflict, Ledger, NotFound, plain_row, today
+from trustledger.services.due_process import notices
 from trustledger.store.tables import proposals, subjects
+from trustledger.store.unit_of_work import UnitOfWork
 
 
 def scan(

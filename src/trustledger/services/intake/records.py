@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.intake import Intake, NewRecord, Rejected
-from trustledger.services.ingest import mark_fulfilled, store_batch
-from trustledger.services.ledger import Conflict, Forbidden, Ledger, NotFound, today
+from trustledger.services.context import Conflict, Forbidden, Ledger, NotFound, today
+from trustledger.services.intake.ingest import mark_fulfilled, store_batch
 
 MAX_BATCH = 10_000
 STATUSES = ("inserted", "duplicate", "fulfilled", "conflict", "rejected")

@@ -15,9 +15,9 @@ from trustledger.domain.identifiers import IdentifierError, SubjectId
 from trustledger.domain.intake import Rejected
 from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.scoring import CheckResult, check, deciding_types, evaluate
-from trustledger.services.ledger import Conflict, Forbidden, Ledger, today
-from trustledger.services.standing import measure_json
-from trustledger.services.unit_of_work import UnitOfWork
+from trustledger.services.answers.standing import measure_json
+from trustledger.services.context import Conflict, Forbidden, Ledger, today
+from trustledger.store.unit_of_work import UnitOfWork
 
 MAX_SUBJECTS = 1_000
 ALLOW = CheckResult("allow", ())

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from rich.progress import Progress
 
+from trustledger.batch.synthetic import SOURCES, City, build_city
 from trustledger.domain.identifiers import SubjectKind
-from trustledger.services import ingest, rulebooks
-from trustledger.services.ledger import Ledger, today
-from trustledger.services.sources import add_source
-from trustledger.services.synthetic import SOURCES, City, build_city
+from trustledger.services.admin import rulebooks
+from trustledger.services.context import Ledger, today
+from trustledger.services.intake import ingest
+from trustledger.services.intake.sources import add_source
 from trustledger.store.database import sqlite_path
 
 

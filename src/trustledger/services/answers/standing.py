@@ -17,8 +17,8 @@ from trustledger.domain.scoring import (
     TierCap,
     evaluate,
 )
-from trustledger.services.ledger import Ledger, today
-from trustledger.services.unit_of_work import UnitOfWork
+from trustledger.services.context import Ledger, today
+from trustledger.store.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)

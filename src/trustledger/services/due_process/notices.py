@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
-from trustledger.services.ledger import Ledger
+from trustledger.services.context import Ledger
 from trustledger.store.tables import outbox, records
 
 log = logging.getLogger("trustledger.notices")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trustledger.domain.roles import Role
-from trustledger.services.ledger import Conflict, Ledger, NotFound
+from trustledger.services.context import Conflict, Ledger, NotFound
 from trustledger.store.keys import StoredKey
 
 PREFIX = "tlk"

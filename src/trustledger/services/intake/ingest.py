@@ -16,9 +16,9 @@ from typing import Any, TextIO
 
 from trustledger.domain.intake import FIELDS, Intake, NewRecord, Rejected, subjects_of
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services import notices
-from trustledger.services.ledger import Ledger, NotFound, today
-from trustledger.services.unit_of_work import UnitOfWork
+from trustledger.services.context import Ledger, NotFound, today
+from trustledger.services.due_process import notices
+from trustledger.store.unit_of_work import UnitOfWork
 
 Row = Mapping[str, Any] | Rejected
 

@@ -1,0 +1,1 @@
+"""Answers: a subject's standing and its explanation, joint checks, public lists."""

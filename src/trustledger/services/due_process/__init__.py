@@ -1,0 +1,1 @@
+"""Due process: subject access, consent, disputes, review proposals, credit repair, notices."""

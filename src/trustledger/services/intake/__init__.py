@@ -1,0 +1,1 @@
+"""Intake: records from authorized sources (files and the API), their later events, sources."""
