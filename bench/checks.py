@@ -558,9 +558,9 @@ def main() -> None:
     loadavg = [round(v, 2) for v in os.getloadavg()]
 
     from trustledger.domain.roles import Role
-    from trustledger.services import demo
-    from trustledger.services.keys import create_key
-    from trustledger.services.ledger import Ledger
+    from trustledger.services.admin import demo
+    from trustledger.services.admin.keys import create_key
+    from trustledger.services.context import Ledger
 
     work = Path(tempfile.mkdtemp(prefix="trustledger-bench-"))
     try:
@@ -575,7 +575,8 @@ def main() -> None:
             actor="bench",
         )
         ledger = Ledger.open(url)
-        key = create_key(ledger, Role.PROVIDER, "bench", actions=[ACTION])[0]
+        with ledger.transaction("bench") as ctx:
+            key = create_key(ctx, Role.PROVIDER, "bench", actions=[ACTION])[0]
         ledger.close()
         pool = city.persons + city.organizations
         load = Load.of(work, key, pool)

@@ -35,7 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from trustledger.services.synthetic import organization_id, person_id
+from trustledger.batch.synthetic import organization_id, person_id
 
 DEFAULT_POSTGRES = os.environ.get(
     "TRUSTLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"

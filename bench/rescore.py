@@ -35,9 +35,9 @@ import duckdb
 from trustledger.batch.engines import DuckDBEngine, default_memory_limit, run_plan, sql_literal
 from trustledger.batch.plan import compile_plan
 from trustledger.batch.snapshot import RECORDS, SUBJECTS
+from trustledger.batch.synthetic import RATES
 from trustledger.domain.rulebook import parse_rulebook
-from trustledger.services.rulebooks import example_rulebook_text
-from trustledger.services.synthetic import RATES
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 AS_OF = date(2026, 6, 1)
 KIND_SHARES = (("person", 0.90), ("organization", 0.0995), ("public_body", 0.0005))

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.rulebook import parse_rulebook
 from trustledger.domain.scoring import Record, evaluate
-from trustledger.services.rulebooks import example_rulebook_text
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 AS_OF = date(2026, 6, 1)
 

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -75,8 +76,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
 def ledger(database_url: str) -> Iterator[Ledger]:
     """A migrated ledger with the example rulebook active and the example city's sources."""
     ledger = Ledger.open(database_url)
-    rulebooks.init(ledger)
+    rulebooks.init(ledger, actor="test")
     for code, kind, name in SOURCES:
-        add_source(ledger, code, kind, name)
+        act(ledger, add_source, code, kind, name)
     yield ledger
     ledger.close()
+
+
+def act(ledger: Ledger, use_case: Any, *args: Any, actor: str = "test", **kwargs: Any) -> Any:
+    """Run one use case in its own context, committed, as an entry point would."""
+    with ledger.transaction(actor) as ctx:
+        return use_case(ctx, *args, **kwargs)

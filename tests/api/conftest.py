@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import act
 from trustledger.api import create_app
 from trustledger.domain.roles import Role
 from trustledger.services.admin.keys import create_key
@@ -15,13 +16,15 @@ from trustledger.services.context import Ledger
 
 class Keys:
     def __init__(self, ledger: Ledger) -> None:
-        self.court = create_key(ledger, Role.AGENCY, "court", source="city-court")[0]
-        self.traffic = create_key(ledger, Role.AGENCY, "traffic", source="city-traffic")[0]
-        self.airline = create_key(ledger, Role.PROVIDER, "airline", actions=["travel.flight"])[0]
-        self.procurement = create_key(ledger, Role.PROVIDER, "portal", actions=["procurement.bid"])[
+        self.court = act(ledger, create_key, Role.AGENCY, "court", source="city-court")[0]
+        self.traffic = act(ledger, create_key, Role.AGENCY, "traffic", source="city-traffic")[0]
+        self.airline = act(ledger, create_key, Role.PROVIDER, "airline", actions=["travel.flight"])[
             0
         ]
-        self.admin = create_key(ledger, Role.ADMIN, "admin")[0]
+        self.procurement = act(
+            ledger, create_key, Role.PROVIDER, "portal", actions=["procurement.bid"]
+        )[0]
+        self.admin = act(ledger, create_key, Role.ADMIN, "admin")[0]
 
     @staticmethod
     def auth(key: str) -> dict[str, str]:

@@ -22,16 +22,19 @@ from trustledger.services.context import Ledger
 from trustledger.services.intake.sources import add_source
 
 _ledger = Ledger.open(f"sqlite:///{Path(tempfile.mkdtemp()) / 'fuzz.db'}")
-rulebooks.init(_ledger)
-add_source(_ledger, "city-court", "court", "City Court")
-KEYS = {
-    Role.AGENCY: create_key(_ledger, Role.AGENCY, "fuzz", source="city-court")[0],
-    Role.PROVIDER: create_key(_ledger, Role.PROVIDER, "fuzz", actions=["travel.flight"])[0],
-    Role.SUBJECT: create_key(_ledger, Role.SUBJECT, "fuzz", subject="cn-rid:11010519491231002X")[0],
-    Role.REVIEWER: create_key(_ledger, Role.REVIEWER, "fuzz")[0],
-    Role.ADMIN: create_key(_ledger, Role.ADMIN, "fuzz")[0],
-    Role.AUDITOR: create_key(_ledger, Role.AUDITOR, "fuzz")[0],
-}
+rulebooks.init(_ledger, actor="test")
+with _ledger.transaction("test") as _ctx:
+    add_source(_ctx, "city-court", "court", "City Court")
+    KEYS = {
+        Role.AGENCY: create_key(_ctx, Role.AGENCY, "fuzz", source="city-court")[0],
+        Role.PROVIDER: create_key(_ctx, Role.PROVIDER, "fuzz", actions=["travel.flight"])[0],
+        Role.SUBJECT: create_key(_ctx, Role.SUBJECT, "fuzz", subject="cn-rid:11010519491231002X")[
+            0
+        ],
+        Role.REVIEWER: create_key(_ctx, Role.REVIEWER, "fuzz")[0],
+        Role.ADMIN: create_key(_ctx, Role.ADMIN, "fuzz")[0],
+        Role.AUDITOR: create_key(_ctx, Role.AUDITOR, "fuzz")[0],
+    }
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_ledger))
 
 

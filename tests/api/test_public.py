@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Keys
+from tests.conftest import act
 from trustledger.domain.roles import Role
 from trustledger.services.admin.keys import create_key
 from trustledger.services.admin.rulebooks import example_rulebook_text
@@ -26,7 +27,7 @@ DEBTOR_BASIS = (
 
 
 def key(ledger: Ledger, role: Role, **scope: Any) -> dict[str, str]:
-    return Keys.auth(create_key(ledger, role, f"test {role}", **scope)[0])
+    return Keys.auth(act(ledger, create_key, role, f"test {role}", **scope)[0])
 
 
 def report(client: TestClient, auth: dict[str, str], *items: dict[str, Any]) -> list[dict]:

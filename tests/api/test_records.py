@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import Keys
 from trustledger.services.context import Ledger
-from trustledger.services.due_process import notices
 
 DEBTOR = "cn-rid:11010519491231002X"
 
@@ -204,14 +203,14 @@ def test_the_notice_period_counts_from_the_notification(
     assert check(client, keys, (day + timedelta(days=9)).isoformat()) == "allow"
     assert check(client, keys, (day + timedelta(days=10)).isoformat()) == "deny"
     with ledger.uow() as uow:
-        sent = notices.pending(uow.connection, DEBTOR)
+        sent = uow.outbox.of(DEBTOR)
     assert [(n["kind"], n["payload"]["lists"], n["payload"]["notified_on"]) for n in sent] == [
         ("listing", ["dishonest-debtors"], day.isoformat())
     ]
     again = client.post("/v1/records", json=late, headers=keys.auth(keys.court))
     assert again.json()["duplicates"] == 1
     with ledger.uow() as uow:
-        assert len(notices.pending(uow.connection, DEBTOR)) == 1  # no second notice
+        assert len(uow.outbox.of(DEBTOR)) == 1  # no second notice
 
 
 def today_in_city() -> date:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Keys
+from tests.conftest import act
 from trustledger.services.context import Ledger, today
 
 DEBTOR = "cn-rid:11010519491231002X"
@@ -251,7 +252,7 @@ def test_me_and_the_report_state_the_paths_out_and_mark_what_if_reads(
     from trustledger.domain.roles import Role
     from trustledger.services.admin.keys import create_key
 
-    me_key = create_key(ledger, Role.SUBJECT, "debtor", subject=DEBTOR)[0]
+    me_key = act(ledger, create_key, Role.SUBJECT, "debtor", subject=DEBTOR)[0]
     day = day_of(ledger)
     decided = day - timedelta(days=40)
     post(client, keys.court, record("(2026)P1", decided, notified_on=decided.isoformat()))

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.audit.conftest import DEBTOR, OTHER, append, tamper
+from tests.conftest import act
 from trustledger.api import create_app
 from trustledger.domain.roles import Role
 from trustledger.services.admin.keys import create_key
@@ -26,16 +27,16 @@ def bearer(key: str) -> dict[str, str]:
 
 @pytest.fixture
 def auditor(ledger: Ledger) -> dict[str, str]:
-    return bearer(create_key(ledger, Role.AUDITOR, "auditor")[0])
+    return bearer(act(ledger, create_key, Role.AUDITOR, "auditor")[0])
 
 
 def other_keys(ledger: Ledger) -> dict[str, str]:
     return {
-        "agency": create_key(ledger, Role.AGENCY, "court", source="city-court")[0],
-        "provider": create_key(ledger, Role.PROVIDER, "air", actions=["travel.flight"])[0],
-        "admin": create_key(ledger, Role.ADMIN, "admin")[0],
-        "reviewer": create_key(ledger, Role.REVIEWER, "reviewer")[0],
-        "subject": create_key(ledger, Role.SUBJECT, "me", subject=DEBTOR)[0],
+        "agency": act(ledger, create_key, Role.AGENCY, "court", source="city-court")[0],
+        "provider": act(ledger, create_key, Role.PROVIDER, "air", actions=["travel.flight"])[0],
+        "admin": act(ledger, create_key, Role.ADMIN, "admin")[0],
+        "reviewer": act(ledger, create_key, Role.REVIEWER, "reviewer")[0],
+        "subject": act(ledger, create_key, Role.SUBJECT, "me", subject=DEBTOR)[0],
     }
 
 

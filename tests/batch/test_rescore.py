@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.batch.ledgers import populate, stricter_rulebook
-from tests.conftest import TODAY
+from tests.conftest import TODAY, act
 from trustledger.batch.synthetic import person_id
 from trustledger.cli import app
 from trustledger.services.admin import rulebooks
@@ -21,8 +21,7 @@ from trustledger.services.answers import standing
 from trustledger.services.context import Ledger, today
 from trustledger.services.due_process import review
 from trustledger.services.intake import ingest
-from trustledger.services.rescore import export_parquet, rescore, standing_of
-from trustledger.store.batch_repository import BatchRepository
+from trustledger.services.rescore import export_parquet, rescore, stored_standing
 from trustledger.store.batch_tables import standings
 from trustledger.store.tables import subjects
 
@@ -41,10 +40,9 @@ def _stored(ledger: Ledger, version: str) -> dict[str, tuple[int | None, str | N
 
 def _pure(ledger: Ledger, version: str) -> dict[str, tuple[int | None, str | None, list[str]]]:
     out = {}
-    with ledger.uow() as uow:
-        ids = uow.connection.execute(select(subjects.c.id)).scalars().all()
-        for subject in ids:
-            s = standing.assess(ledger, uow, subject, AS_OF, version).standing
+    with ledger.transaction("test") as ctx:
+        for subject in ctx.uow.subjects.ids():
+            s = standing.assess(ctx, subject, AS_OF, version).standing
             out[subject] = (s.score, s.tier, [m.list for m in s.lists])
     return out
 
@@ -53,7 +51,7 @@ def test_rescore_writes_back_what_evaluate_says_and_diffs_a_new_version(
     ledger: Ledger, tmp_path: Path
 ) -> None:
     populate(ledger, TODAY)
-    first = rescore(ledger, as_of=AS_OF, workdir=tmp_path)
+    first = rescore(ledger, as_of=AS_OF, workdir=tmp_path, actor="test")
     assert first.version == "2026.1" and first.previous is None and first.diff is None
     with ledger.uow() as uow:
         n_subjects = uow.connection.execute(select(func.count()).select_from(subjects)).scalar()
@@ -66,12 +64,12 @@ def test_rescore_writes_back_what_evaluate_says_and_diffs_a_new_version(
     )
 
     # The same version again: standings replaced, no diff.
-    again = rescore(ledger, as_of=AS_OF, workdir=tmp_path)
+    again = rescore(ledger, as_of=AS_OF, workdir=tmp_path, actor="test")
     assert again.previous is not None and again.diff is None
     assert _stored(ledger, "2026.1") == stored
 
-    rulebooks.install(ledger, stricter_rulebook())
-    second = rescore(ledger, as_of=AS_OF, workdir=tmp_path)
+    rulebooks.install(ledger, stricter_rulebook(), actor="test")
+    second = rescore(ledger, as_of=AS_OF, workdir=tmp_path, actor="test")
     assert second.version == "2026.2"
     new = _stored(ledger, "2026.2")
     assert new == _pure(ledger, "2026.2")
@@ -94,7 +92,7 @@ def test_rescore_writes_back_what_evaluate_says_and_diffs_a_new_version(
 
     # The diff is saved with the rescore, and each rescore left an audit event.
     with ledger.uow() as uow:
-        saved = BatchRepository(uow.connection).last_rescore()
+        saved = uow.batch.last_rescore()
         events = [e.action for e in uow.audit.events(limit=1000)]
     assert saved is not None and saved.diff == diff and saved.previous_version == "2026.1"
     assert events.count("batch.rescore") == 3
@@ -130,7 +128,7 @@ def test_cli_export_and_rescore(ledger: Ledger, database_url: str, tmp_path: Pat
     assert done.exit_code == 0, done.output
     first = json.loads(done.stdout)
     assert first["version"] == "2026.1" and first["diff"] is None
-    rulebooks.install(ledger, stricter_rulebook())
+    rulebooks.install(ledger, stricter_rulebook(), actor="test")
     diff_file = tmp_path / "diff.json"
     done = runner.invoke(
         app, ["rescore", "--as-of", AS_OF.isoformat(), *db, "--diff-out", str(diff_file)]
@@ -164,18 +162,18 @@ def test_reviewer_confirmations_reach_the_batch_standings(ledger: Ledger, tmp_pa
     report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=day, actor="test")
     assert report.inserted == 10, report.as_json()
     review.scan(ledger, day, actor="test")
-    proposals = {p["subject"]: p for p in review.queue(ledger, status="pending")}
-    review.decide(ledger, proposals[confirmed]["id"], True, "tier D confirmed", actor="test")
+    proposals = {p["subject"]: p for p in act(ledger, review.queue, status="pending")}
+    act(ledger, review.decide, proposals[confirmed]["id"], True, "tier D confirmed", actor="test")
 
-    done = rescore(ledger, as_of=day, workdir=tmp_path)
+    done = rescore(ledger, as_of=day, workdir=tmp_path, actor="test")
     assert done.lists["credit-watch"] == 1
     # (Not yet on dishonest-debtors: notified today, the 10-day notice runs.)
-    assert standing_of(ledger, confirmed, "2026.1", day)["lists"] == ["credit-watch"]  # type: ignore[index]
-    assert standing_of(ledger, pending, "2026.1", day)["lists"] == []  # type: ignore[index]
-    with ledger.uow() as uow:
+    assert act(ledger, stored_standing, confirmed, "2026.1", day)["lists"] == ["credit-watch"]  # type: ignore[index]
+    assert act(ledger, stored_standing, pending, "2026.1", day)["lists"] == []  # type: ignore[index]
+    with ledger.transaction("test") as ctx:
         for who in (confirmed, pending):
-            s = standing.assess(ledger, uow, who, day).standing
-            stored = BatchRepository(uow.connection).standing(who, "2026.1", day)
+            s = standing.assess(ctx, who, day).standing
+            stored = ctx.uow.batch.standing(who, "2026.1", day)
             assert stored is not None
             assert (stored["score"], stored["tier"], stored["lists"]) == (
                 s.score,

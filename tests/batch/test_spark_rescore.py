@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.batch.ledgers import populate
-from tests.conftest import TODAY
+from tests.conftest import TODAY, act
 from trustledger.batch.engines import read_standings, run_plan
 from trustledger.batch.plan import compile_plan
 from trustledger.batch.synthetic import SOURCES
@@ -27,11 +27,11 @@ AS_OF = TODAY + timedelta(days=20)
 def test_spark_rescore_equals_duckdb(spark: Any, tmp_path: Path) -> None:
     ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
     try:
-        rulebooks.init(ledger)
+        rulebooks.init(ledger, actor="test")
         for code, kind, name in SOURCES:
-            add_source(ledger, code, kind, name)
+            act(ledger, add_source, code, kind, name)
         populate(ledger, TODAY, persons=150)
-        snapshot = export_parquet(ledger, tmp_path / "snap").directory
+        snapshot = export_parquet(ledger, tmp_path / "snap", actor="test").directory
 
         def stored() -> set[tuple[Any, ...]]:
             with ledger.uow() as uow:
@@ -42,9 +42,11 @@ def test_spark_rescore_equals_duckdb(spark: Any, tmp_path: Path) -> None:
                 ).all()
             return {tuple(r) for r in rows}
 
-        by_duckdb = rescore(ledger, as_of=AS_OF, snapshot=snapshot, workdir=tmp_path)
+        by_duckdb = rescore(ledger, as_of=AS_OF, snapshot=snapshot, workdir=tmp_path, actor="test")
         duck = stored()
-        by_spark = rescore(ledger, as_of=AS_OF, engine="spark", snapshot=snapshot, spark=spark)
+        by_spark = rescore(
+            ledger, as_of=AS_OF, engine="spark", snapshot=snapshot, spark=spark, actor="test"
+        )
         assert by_spark.engine == "spark" and by_spark.subjects == by_duckdb.subjects
         assert by_spark.tiers == by_duckdb.tiers and by_spark.lists == by_duckdb.lists
         assert stored() == duck and len(duck) == by_duckdb.subjects

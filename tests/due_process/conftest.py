@@ -17,12 +17,12 @@ from click.testing import Result
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.conftest import act
 from trustledger.api import create_app
 from trustledger.cli import app as cli_app
 from trustledger.domain.roles import Role
 from trustledger.services.admin.keys import Principal, create_key
 from trustledger.services.context import Ledger, today
-from trustledger.services.due_process import notices
 
 PERSON = "cn-rid:11010519491231002X"  # the subject of most flows
 OTHER = "cn-rid:110105198001010016"  # another person, who must never see PERSON's data
@@ -40,18 +40,20 @@ class Keys:
 
     def __init__(self, ledger: Ledger) -> None:
         made: dict[str, tuple[str, Principal]] = {
-            "court": create_key(ledger, Role.AGENCY, "court", source="city-court"),
-            "traffic": create_key(ledger, Role.AGENCY, "traffic", source="city-traffic"),
-            "tax": create_key(ledger, Role.AGENCY, "tax", source="city-tax"),
-            "airline": create_key(ledger, Role.PROVIDER, "airline", actions=["travel.flight"]),
-            "portal": create_key(ledger, Role.PROVIDER, "portal", actions=["procurement.bid"]),
-            "library": create_key(ledger, Role.PROVIDER, "library", actions=["library.borrow"]),
-            "reviewer": create_key(ledger, Role.REVIEWER, "reviewer"),
-            "admin": create_key(ledger, Role.ADMIN, "admin"),
-            "auditor": create_key(ledger, Role.AUDITOR, "auditor"),
-            "person": create_key(ledger, Role.SUBJECT, "person", subject=PERSON),
-            "other": create_key(ledger, Role.SUBJECT, "other", subject=OTHER),
-            "company": create_key(ledger, Role.SUBJECT, "company", subject=COMPANY),
+            "court": act(ledger, create_key, Role.AGENCY, "court", source="city-court"),
+            "traffic": act(ledger, create_key, Role.AGENCY, "traffic", source="city-traffic"),
+            "tax": act(ledger, create_key, Role.AGENCY, "tax", source="city-tax"),
+            "airline": act(ledger, create_key, Role.PROVIDER, "airline", actions=["travel.flight"]),
+            "portal": act(ledger, create_key, Role.PROVIDER, "portal", actions=["procurement.bid"]),
+            "library": act(
+                ledger, create_key, Role.PROVIDER, "library", actions=["library.borrow"]
+            ),
+            "reviewer": act(ledger, create_key, Role.REVIEWER, "reviewer"),
+            "admin": act(ledger, create_key, Role.ADMIN, "admin"),
+            "auditor": act(ledger, create_key, Role.AUDITOR, "auditor"),
+            "person": act(ledger, create_key, Role.SUBJECT, "person", subject=PERSON),
+            "other": act(ledger, create_key, Role.SUBJECT, "other", subject=OTHER),
+            "company": act(ledger, create_key, Role.SUBJECT, "company", subject=COMPANY),
         }
         self.secret = {name: key for name, (key, _) in made.items()}
         self.principal = {name: p for name, (_, p) in made.items()}
@@ -167,7 +169,7 @@ def the_record(access: dict[str, Any], record_id: int) -> dict[str, Any]:
 
 def outbox(ledger: Ledger, subject: str | None = None) -> list[dict[str, Any]]:
     with ledger.uow() as uow:
-        return notices.pending(uow.connection, subject)
+        return uow.outbox.of(subject)
 
 
 def run(*args: str, db: str, expect: int = 0) -> Result:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import act
 from tests.due_process.conftest import (
     OTHER,
     PERSON,
@@ -327,9 +328,9 @@ def test_a_record_based_listing_end_sends_an_expiry_notice_once(
     decided = day - days(60)
     report(client, keys.court, record("(2026)E1", decided))
     ends = Period(2, "y").after(decided)  # court.dishonest_debtor counts for 2y
-    assert notices.expiries(ledger, ends - days(1)) == 0
-    assert notices.expiries(ledger, ends) == 1
-    assert notices.expiries(ledger, ends) == 0  # re-running the day queues nothing new
+    assert act(ledger, notices.expiries, ends - days(1)) == 0
+    assert act(ledger, notices.expiries, ends) == 1
+    assert act(ledger, notices.expiries, ends) == 0  # re-running the day queues nothing new
     expiry = [n for n in outbox(ledger, PERSON) if n["kind"] == "expiry"]
     assert [n["payload"] for n in expiry] == [
         {

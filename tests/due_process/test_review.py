@@ -122,7 +122,7 @@ def test_the_subject_adds_a_statement_before_the_decision(
     assert seen["statement"] == text  # put before the reviewer
     assert me(client, keys.person)["proposals"][0]["statement"] == text
     assert client.post(path, json={"statement": ""}, headers=keys.person).status_code == 422
-    assert client.post(path, json={"statement": "  "}, headers=keys.person).status_code == 409
+    assert client.post(path, json={"statement": "  "}, headers=keys.person).status_code == 422
 
 
 def test_rejection_keeps_the_reason(

@@ -169,7 +169,7 @@ def test_upgrading_keeps_the_records(engine: Engine, database_url: str) -> None:
         )
     ledger = Ledger.open(database_url)
     try:
-        rulebooks.init(ledger)  # what a deployment runs: migrate to head
+        rulebooks.init(ledger, actor="test")  # what a deployment runs: migrate to head
         with ledger.uow() as uow:
             assert uow.records.count() == 1
             [record] = uow.records.of_subject("cn-rid:X")
@@ -232,7 +232,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     ledger = Ledger.open(f"sqlite:///{path}")
     try:
-        rulebooks.init(ledger)
+        rulebooks.init(ledger, actor="test")
         with ledger.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -13,6 +13,7 @@ import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
+from tests.conftest import act
 from trustledger.batch.synthetic import SOURCES, person_id
 from trustledger.cli import app
 from trustledger.domain.rulebook import RulebookInvalid
@@ -21,6 +22,7 @@ from trustledger.services.answers import standing
 from trustledger.services.context import Conflict, Ledger, NotFound
 from trustledger.services.intake import ingest
 from trustledger.store.repository import RulebookRepository
+from trustledger.views import json as views
 
 EXAMPLE = Path(__file__).parents[2] / "rulebooks" / "example-city.yaml"
 PERSON = person_id(random.Random(5))
@@ -174,7 +176,7 @@ def test_imports_follow_the_active_version(db: str, tmp_path: Path) -> None:
 
 def test_versions_through_the_services(ledger: Ledger, tmp_path: Path) -> None:
     v2 = version_2(tmp_path).read_text()
-    installed = rulebooks.install(ledger, v2)
+    installed = rulebooks.install(ledger, v2, actor="test")
     assert (installed.version, installed.added) == ("2026.2", True)
     with ledger.uow() as uow:
         assert ledger.rulebook(uow).version == "2026.2"
@@ -184,11 +186,13 @@ def test_versions_through_the_services(ledger: Ledger, tmp_path: Path) -> None:
         with pytest.raises(NotFound):
             ledger.rulebook(uow, "1.0")
     with pytest.raises(Conflict):
-        rulebooks.install(ledger, version_2(tmp_path, ticket=-30).read_text())
+        rulebooks.install(ledger, version_2(tmp_path, ticket=-30).read_text(), actor="test")
     with pytest.raises(RulebookInvalid):
-        rulebooks.install(ledger, v2.replace("counts_for: 1y", "counts_for: forever", 1))
+        rulebooks.install(
+            ledger, v2.replace("counts_for: 1y", "counts_for: forever", 1), actor="test"
+        )
     with ledger.uow() as uow:
         assert [r.version for r in uow.rulebooks.versions()] == ["2026.1", "2026.2"]
         assert ledger.rulebook(uow).version == "2026.2"
-    data = standing.score(ledger, PERSON, version="2026.1", actor="test")
+    data = views.score(act(ledger, standing.score, PERSON, version="2026.1"))
     assert data["subject"] == PERSON

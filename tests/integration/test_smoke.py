@@ -1,9 +1,10 @@
 """The ledger round trip on both stores: import, score, check."""
 
-from tests.conftest import TODAY
+from tests.conftest import TODAY, act
 from trustledger.services.answers import checks
 from trustledger.services.context import Ledger
 from trustledger.services.intake import ingest
+from trustledger.views import json
 
 DEBTOR = "cn-rid:11010519491231002X"
 
@@ -25,13 +26,11 @@ def test_debtor_is_denied_flights_after_notice(ledger: Ledger) -> None:
     from datetime import date
 
     assert (
-        checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 10), actor="test")[
-            "decision"
-        ]
+        act(ledger, checks.check_one, DEBTOR, "travel.flight", date(2026, 5, 10)).decision
         == "allow"
     )
-    denied = checks.check_one(ledger, DEBTOR, "travel.flight", date(2026, 5, 11), actor="test")
-    assert denied == {
+    denied = act(ledger, checks.check_one, DEBTOR, "travel.flight", date(2026, 5, 11))
+    assert json.check(denied) == {
         "decision": "deny",
         "measures": [
             {

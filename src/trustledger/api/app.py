@@ -17,7 +17,6 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustledger import __version__
@@ -128,8 +127,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
     def healthz() -> dict[str, str]:
-        with app.state.ledger.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        app.state.ledger.store.ping()
         return {"status": "ok", "database": "ok"}
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)

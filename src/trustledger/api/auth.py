@@ -23,6 +23,12 @@ def get_ledger(request: Request) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
+def public_actor(request: Request) -> str:
+    """How a caller without a key is named in the log: by its address."""
+    client = request.client
+    return f"public:{client.host if client else 'unknown'}"
+
+
 def principal(
     request: Request,
     ledger: LedgerDep,

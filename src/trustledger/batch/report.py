@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.figure import Figure
 
 from trustledger.batch.population import PopulationStats
+from trustledger.templates import render
 
 COLORS = ("#1f5f8b", "#d07a1f")
 
@@ -170,15 +170,8 @@ def render_report(
     as_of: date,
 ) -> Path:
     charts = _charts(summaries, out / "charts")
-    env = Environment(
-        loader=PackageLoader("trustledger.batch", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = lambda v: f"{v:,.0f}" if isinstance(v, int | float) else str(v)
-    env.filters["pct"] = lambda v: f"{100 * v:.2f}%"
-    html = env.get_template("report.html").render(
+    html = render(
+        "batch/report.html",
         population=asdict(population),
         summaries=summaries,
         assumptions=assumptions,

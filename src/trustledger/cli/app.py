@@ -13,11 +13,20 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import TaskID
 
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
 from trustledger.domain.rulebook import RulebookInvalid
-from trustledger.services.context import Conflict, Forbidden, Ledger, NotFound
+from trustledger.services.context import (
+    Conflict,
+    Context,
+    Forbidden,
+    Ledger,
+    NotFound,
+    Progress,
+)
 
 app = typer.Typer(
     help="trustledger: records, not surveillance; every point explained; nothing permanent.",
@@ -88,6 +97,26 @@ def opened(db: str | None) -> Iterator[Ledger]:
         raise typer.Exit(1) from None
     finally:
         ledger.close()
+
+
+@contextmanager
+def transaction(db: str | None) -> Iterator[Context]:
+    """One context for one command, acting as the CLI's user: committed when the command's
+    work ends without an error."""
+    with opened(db) as ledger, ledger.transaction(cli_actor()) as ctx:
+        yield ctx
+
+
+def bars(progress: RichProgress) -> Progress:
+    """The services' progress callback, shown as one Rich bar per step."""
+    tasks: dict[str, TaskID] = {}
+
+    def report(step: str, done: int, total: int | None) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(step, total=total)
+        progress.update(tasks[step], completed=done, total=total)
+
+    return report
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:

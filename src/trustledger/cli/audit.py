@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from trustledger.cli.app import Db, Json, app, cli_actor, emit, err, opened, out
+from trustledger.cli.app import Db, Json, app, emit, err, out, transaction
 from trustledger.services.log import audit
 
 audit_app = typer.Typer(
@@ -70,7 +70,7 @@ def verify(db: Db = None, anchor: Anchor = None, as_json: Json = False) -> None:
     """Check the whole chain; exit 1 naming the first broken link."""
     anchored = _anchor(anchor)
     with (
-        opened(db) as ledger,
+        transaction(db) as ctx,
         Progress(
             TextColumn("verifying audit log"),
             BarColumn(),
@@ -82,8 +82,8 @@ def verify(db: Db = None, anchor: Anchor = None, as_json: Json = False) -> None:
             disable=as_json,
         ) as progress,
     ):
-        task = progress.add_task("verify", total=audit.count(ledger))
-        result = audit.verify(ledger, anchor=anchored, progress=lambda n: progress.advance(task, n))
+        task = progress.add_task("verify", total=audit.count(ctx))
+        result = audit.verify(ctx, anchor=anchored, progress=lambda n: progress.advance(task, n))
 
     def human() -> None:
         if result.ok:
@@ -121,8 +121,8 @@ def list_(
     as_json: Json = False,
 ) -> None:
     """List events, oldest first. The listing is itself logged (an audit.read event)."""
-    with opened(db) as ledger:
-        found = audit.events(ledger, subject, since, limit, offset, actor=cli_actor())
+    with transaction(db) as ctx:
+        found = audit.events(ctx, subject, since, limit, offset)
 
     def human() -> None:
         table = Table("id", "at (UTC)", "actor", "action", "subject", "detail")

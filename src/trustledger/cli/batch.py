@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from trustledger.batch.plan import Dialect
-from trustledger.cli.app import AsOf, Db, Json, app, cli_actor, emit, err, opened, out
+from trustledger.cli.app import AsOf, Db, Json, app, bars, cli_actor, emit, err, opened, out
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
 from trustledger.services.context import today
 
@@ -81,7 +81,7 @@ def export(
 
     with opened(db) as ledger, _progress(as_json) as progress:
         result = rescore_service.export_parquet(
-            ledger, parquet, actor=cli_actor(), progress=progress
+            ledger, parquet, actor=cli_actor(), progress=bars(progress)
         )
     emit(
         result.as_json(),
@@ -174,7 +174,7 @@ def rescore(
             snapshot=parquet,
             workdir=workdir,
             actor=cli_actor(),
-            progress=progress,
+            progress=bars(progress),
         )
     data = result.as_json()
     if diff_out is not None and result.diff is not None:

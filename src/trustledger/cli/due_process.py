@@ -11,10 +11,22 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trustledger.cli.app import AsOf, Db, Json, app, cli_actor, emit, err, opened, out
-from trustledger.services.context import today
+from trustledger.cli.app import (
+    AsOf,
+    Db,
+    Json,
+    app,
+    bars,
+    cli_actor,
+    emit,
+    err,
+    opened,
+    out,
+    transaction,
+)
 from trustledger.services.due_process import access, consent, disputes, notices, repairs, review
-from trustledger.web.report import render_report
+from trustledger.views import html
+from trustledger.views import json as views
 
 disputes_app = typer.Typer(help="Disputes: list and decide.", no_args_is_help=True)
 proposals_app = typer.Typer(
@@ -46,11 +58,12 @@ def report(
     """A subject's full credit report: everything held, why, until when, and who looked."""
     if format not in ("json", "html"):
         raise typer.BadParameter("json or html", param_hint="--format")
-    with opened(db) as ledger:
-        data = access.subject_access(ledger, subject, actor=cli_actor(), as_of=as_of, export=True)
-    text = (
-        render_report(data) if format == "html" else json.dumps(data, ensure_ascii=False, indent=2)
-    )
+    with transaction(db) as ctx:
+        found = access.subject_access(ctx, subject, as_of=as_of, export=True)
+    if format == "html":
+        text = html.subject_report(found)
+    else:
+        text = json.dumps(views.subject_access(found), ensure_ascii=False, indent=2)
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"report written to {output}")
@@ -68,8 +81,8 @@ def consent_command(
     """Record a person's consent to scoring, or its withdrawal."""
     if decision not in ("grant", "withdraw"):
         raise typer.BadParameter("grant or withdraw", param_hint="DECISION")
-    with opened(db) as ledger:
-        data = consent.set_consent(ledger, subject, decision == "grant", actor=cli_actor())
+    with transaction(db) as ctx:
+        data = views.consent(consent.set_consent(ctx, subject, decision == "grant"))
     emit(
         data,
         as_json,
@@ -89,8 +102,8 @@ def disputes_list(
     as_json: Json = False,
 ) -> None:
     """Disputes, overdue (escalated) first."""
-    with opened(db) as ledger:
-        rows = disputes.queue(ledger, status=status, source=source)
+    with transaction(db) as ctx:
+        rows = disputes.queue(ctx, status=status, source=source)
     emit(
         rows,
         as_json,
@@ -110,8 +123,8 @@ def disputes_decide(
     as_json: Json = False,
 ) -> None:
     """Decide a dispute: upheld voids the record at once; rejected keeps the reason."""
-    with opened(db) as ledger:
-        data = disputes.decide(ledger, dispute_id, outcome, reason, actor=cli_actor())
+    with transaction(db) as ctx:
+        data = disputes.decide(ctx, dispute_id, outcome, reason)
     emit(data, as_json, lambda: out.print(f"dispute {dispute_id}: {data['status']}"))
 
 
@@ -121,7 +134,7 @@ def proposals_scan(as_of: AsOf = None, db: Db = None, as_json: Json = False) -> 
     with (
         opened(db) as ledger,
         Progress(
-            TextColumn("scanning subjects"),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -129,13 +142,7 @@ def proposals_scan(as_of: AsOf = None, db: Db = None, as_json: Json = False) -> 
             transient=as_json,
         ) as progress,
     ):
-        task = progress.add_task("scan", total=None)
-        data = review.scan(
-            ledger,
-            as_of,
-            actor=cli_actor(),
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+        data = review.scan(ledger, as_of, actor=cli_actor(), progress=bars(progress))
     emit(
         data,
         as_json,
@@ -153,8 +160,8 @@ def proposals_list(
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    with opened(db) as ledger:
-        rows = review.queue(ledger, status=status)
+    with transaction(db) as ctx:
+        rows = review.queue(ctx, status=status)
     emit(
         rows,
         as_json,
@@ -175,8 +182,8 @@ def proposals_decide(
     """Confirm (the subject enters the list from today) or reject a proposal."""
     if decision not in ("confirm", "reject"):
         raise typer.BadParameter("confirm or reject", param_hint="DECISION")
-    with opened(db) as ledger:
-        data = review.decide(ledger, proposal_id, decision == "confirm", reason, actor=cli_actor())
+    with transaction(db) as ctx:
+        data = review.decide(ctx, proposal_id, decision == "confirm", reason)
     emit(data, as_json, lambda: out.print(f"proposal {proposal_id}: {data['status']}"))
 
 
@@ -186,8 +193,8 @@ def repairs_list(
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    with opened(db) as ledger:
-        rows = repairs.queue(ledger, status=status)
+    with transaction(db) as ctx:
+        rows = repairs.queue(ctx, status=status)
     emit(
         rows,
         as_json,
@@ -208,8 +215,8 @@ def repairs_decide(
     """Approve (the record is fulfilled today; its repair rule applies) or reject."""
     if decision not in ("approve", "reject"):
         raise typer.BadParameter("approve or reject", param_hint="DECISION")
-    with opened(db) as ledger:
-        data = repairs.decide(ledger, repair_id, decision == "approve", reason, actor=cli_actor())
+    with transaction(db) as ctx:
+        data = repairs.decide(ctx, repair_id, decision == "approve", reason)
     emit(data, as_json, lambda: out.print(f"repair request {repair_id}: {data['status']}"))
 
 
@@ -224,10 +231,9 @@ def notices_send(db: Db = None, as_json: Json = False) -> None:
 @notices_app.command("expiries")
 def notices_expiries(as_of: AsOf = None, db: Db = None, as_json: Json = False) -> None:
     """Queue a notice for every record-based listing that ends on the day (run daily)."""
-    with opened(db) as ledger:
-        with ledger.uow() as uow:
-            day = as_of or today(ledger.rulebook(uow))
-        queued = notices.expiries(ledger, day, actor=cli_actor())
+    with transaction(db) as ctx:
+        day = as_of or ctx.today
+        queued = notices.expiries(ctx, day)
     emit(
         {"queued": queued, "day": day.isoformat()},
         as_json,

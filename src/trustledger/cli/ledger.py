@@ -23,12 +23,14 @@ from trustledger.cli.app import (
     out,
     rulebook_app,
     sources_app,
+    transaction,
 )
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
 from trustledger.services.admin import rulebooks
 from trustledger.services.answers import checks, standing
 from trustledger.services.intake import ingest
-from trustledger.services.intake.sources import add_source
+from trustledger.services.intake.sources import add_source, all_sources
+from trustledger.views import json
 
 
 @app.command()
@@ -41,7 +43,8 @@ def init(
 ) -> None:
     """Create or migrate the schema and make a rulebook the active version."""
     with opened(db) as ledger:
-        installed = rulebooks.init(ledger, rulebook.read_text() if rulebook else None)
+        text = rulebook.read_text() if rulebook else None
+        installed = rulebooks.init(ledger, text, actor=cli_actor())
     data = {"rulebook": installed.rulebook, "version": installed.version, "added": installed.added}
     emit(
         data,
@@ -92,8 +95,8 @@ def sources_add(
     as_json: Json = False,
 ) -> None:
     """Register an authorized source."""
-    with opened(db) as ledger:
-        source = add_source(ledger, code, kind, name)
+    with transaction(db) as ctx:
+        source = add_source(ctx, code, kind, name)
     data = {"code": source.code, "kind": source.kind, "name": source.name}
     emit(data, as_json, lambda: out.print(f"source {source.code} ({source.kind}) registered"))
 
@@ -101,8 +104,8 @@ def sources_add(
 @sources_app.command("list")
 def sources_list(db: Db = None, as_json: Json = False) -> None:
     """List the registered sources."""
-    with opened(db) as ledger, ledger.uow() as uow:
-        found = uow.sources.all()
+    with transaction(db) as ctx:
+        found = all_sources(ctx)
     data = [{"code": s.code, "kind": s.kind, "name": s.name} for s in found]
 
     def human() -> None:
@@ -215,8 +218,8 @@ def score(
     as_json: Json = False,
 ) -> None:
     """A subject's score, tier, contributions, lists and measures, every point explained."""
-    with opened(db) as ledger:
-        data = standing.score(ledger, subject, as_of, rulebook_version, actor=cli_actor())
+    with transaction(db) as ctx:
+        data = json.score(standing.score(ctx, subject, as_of, rulebook_version))
     emit(data, as_json, lambda: _print_score(data, as_of))
 
 
@@ -229,8 +232,8 @@ def explain(
 ) -> None:
     """How each list, pending entry, tier cap and lost point ends: by itself on a date, earlier
     if the record is fulfilled, or by a dispute (and until when one can be filed)."""
-    with opened(db) as ledger:
-        data = standing.explain(ledger, subject, as_of, actor=cli_actor())
+    with transaction(db) as ctx:
+        data = json.explanation(standing.explain(ctx, subject, as_of))
 
     def human() -> None:
         _print_score(data, as_of)
@@ -260,8 +263,8 @@ def check(
     as_json: Json = False,
 ) -> None:
     """Whether a restriction or incentive applies to SUBJECT for ACTION (e.g. travel.flight)."""
-    with opened(db) as ledger:
-        data = checks.check_one(ledger, subject, action, as_of, actor=cli_actor())
+    with transaction(db) as ctx:
+        data = json.check(checks.check_one(ctx, subject, action, as_of))
 
     def human() -> None:
         out.print(f"{subject} {action}: [bold]{data['decision']}[/bold]")

@@ -17,11 +17,24 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from trustledger.cli.app import Db, Json, app, cli_actor, emit, err, keys_app, opened, out
+from trustledger.cli.app import (
+    Db,
+    Json,
+    app,
+    bars,
+    cli_actor,
+    emit,
+    err,
+    keys_app,
+    opened,
+    out,
+    transaction,
+)
 from trustledger.domain.roles import Role
 from trustledger.services.admin import keys
 from trustledger.services.answers import standing
-from trustledger.services.context import Ledger, today
+from trustledger.services.context import Context, Ledger
+from trustledger.views import json
 
 Host = Annotated[str, typer.Option(help="Address to bind (loopback by default).")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -56,9 +69,9 @@ def keys_create(
     as_json: Json = False,
 ) -> None:
     """Create an API key. The key is shown once; only its hash is stored."""
-    with opened(db) as ledger:
+    with transaction(db) as ctx:
         key, who = keys.create_key(
-            ledger, role, name, source=source, actions=action or (), subject=subject
+            ctx, role, name, source=source, actions=action or (), subject=subject
         )
     data = {
         "key": key,
@@ -81,8 +94,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(db: Db = None, as_json: Json = False) -> None:
     """List API keys (ids, roles, scopes; never secrets)."""
-    with opened(db) as ledger, ledger.uow() as uow:
-        found = uow.keys.all()
+    with transaction(db) as ctx:
+        found = keys.list_keys(ctx)
     data = [
         {
             "key_id": k.key_id,
@@ -109,9 +122,8 @@ def keys_list(db: Db = None, as_json: Json = False) -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: str, db: Db = None, as_json: Json = False) -> None:
     """Revoke an API key (takes effect within seconds)."""
-    with opened(db) as ledger, ledger.uow() as uow:
-        revoked = uow.keys.revoke(key_id)
-        uow.commit()
+    with transaction(db) as ctx:
+        revoked = keys.revoke_key(ctx, key_id)
     emit(
         {"key_id": key_id, "revoked": revoked},
         as_json,
@@ -167,7 +179,7 @@ def demo(
             public_bodies=public_bodies,
             seed=seed,
             actor=cli_actor(),
-            progress=progress,
+            progress=bars(progress),
         )
     out.print(
         f"[bold]demo city[/bold] in {url}: {len(city.persons):,} persons, "
@@ -177,16 +189,19 @@ def demo(
     )
     with opened(url) as ledger:
         made = {}
-        for role, name, source, actions in DEMO_KEYS:
-            made[name] = keys.create_key(ledger, role, name, source=source, actions=actions)[0]
-        showcase = demo_service.showcase(city)
-        debtor = city.examples.get("court.dishonest_debtor", showcase[0][1] if showcase else "")
-        made["The debtor (subject key)"] = keys.create_key(
-            ledger, Role.SUBJECT, "demo subject", subject=debtor
-        )[0]
-        for label, subject in showcase[:2]:
+        with ledger.transaction(cli_actor()) as ctx:
+            for role, name, source, actions in DEMO_KEYS:
+                made[name] = keys.create_key(ctx, role, name, source=source, actions=actions)[0]
+            showcase = demo_service.showcase(city)
+            examples = city.examples
+            debtor = examples.get("court.dishonest_debtor", showcase[0][1] if showcase else "")
+            made["The debtor (subject key)"] = keys.create_key(
+                ctx, Role.SUBJECT, "demo subject", subject=debtor
+            )[0]
+            scores = [(label, json.score(standing.score(ctx, s))) for label, s in showcase[:2]]
+            day, starts = _listing_example(ctx)
+        for (label, data), (_, subject) in zip(scores, showcase[:2], strict=True):
             out.rule(label)
-            data = standing.score(ledger, subject, actor=cli_actor())
             out.print(
                 f"{subject}: score {data['score']}, tier {data['tier']}, lists: "
                 f"{', '.join(data['lists']) or 'none'}",
@@ -198,7 +213,6 @@ def demo(
             made["City Intermediate People's Court"],
             made["Demo administrator"],
         )
-        day, starts = _listing_example(ledger)
         out.rule("demo keys (shown once)")
         for name, key in made.items():
             out.print(f"{name}: {key}", soft_wrap=True, highlight=False)
@@ -228,11 +242,9 @@ def demo(
             _serve(ledger, host, port)
 
 
-def _listing_example(ledger: Ledger) -> tuple[str, str]:
+def _listing_example(ctx: Context) -> tuple[str, str]:
     """Today, and the day a dishonest-debtor listing reported today would take effect."""
-    with ledger.uow() as uow:
-        book = ledger.rulebook(uow)
-    day = today(book)
-    spec = book.index.lists.get("dishonest-debtors")
+    day = ctx.today
+    spec = ctx.book.index.lists.get("dishonest-debtors")
     starts = day + timedelta(days=spec.notice_days if spec else 0)
     return day.isoformat(), starts.isoformat()

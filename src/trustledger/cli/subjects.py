@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from trustledger.cli.app import Db, Json, app, cli_actor, emit, opened, out
+from trustledger.cli.app import Db, Json, app, emit, out, transaction
 from trustledger.services.intake import subjects
 
 subjects_app = typer.Typer(help="Subjects: registered names.", no_args_is_help=True)
@@ -25,8 +25,8 @@ def subjects_name(
     It replaces any name held and is not replaced by later reports. Persons are never named.
     The change is written to the audit log.
     """
-    with opened(db) as ledger:  # a refused name exits 1 with the reason
-        data = subjects.set_name(ledger, subject, name, actor=cli_actor())
+    with transaction(db) as ctx:  # a refused name exits 1 with the reason
+        data = subjects.set_name(ctx, subject, name)
     emit(
         data,
         as_json,

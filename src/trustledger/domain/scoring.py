@@ -43,6 +43,20 @@ class Confirmation:
 
 
 @dataclass(frozen=True, slots=True)
+class SubjectFile:
+    """All the engine needs about one subject: its kind, consent, records and confirmations
+    (one read of the ledger, however many answers are computed from it)."""
+
+    subject: str
+    kind: SubjectKind
+    consent: bool = False
+    records: tuple[Record, ...] = ()
+    confirmations: tuple[Confirmation, ...] = ()
+    name: str | None = None
+    known: bool = False  # whether the ledger holds the subject at all
+
+
+@dataclass(frozen=True, slots=True)
 class Contribution:
     """The points one record gives on the day, and the first day it stops counting."""
 
@@ -285,6 +299,18 @@ def evaluate(
             )
         ),
         tier_cap=tier_cap,
+    )
+
+
+def evaluate_file(book: Rulebook, file: SubjectFile, as_of: date) -> Standing:
+    """`evaluate` over a subject file."""
+    return evaluate(
+        book,
+        file.kind,
+        file.records,
+        as_of,
+        consent=file.consent,
+        confirmations=file.confirmations,
     )
 
 

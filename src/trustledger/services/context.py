@@ -1,20 +1,31 @@
-"""The ledger as the entry points see it: a store, the identifier schemes, the rulebooks."""
+"""The ledger an entry point opens, and the context it hands to every use case."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import Engine
 
 from trustledger.config import Settings
 from trustledger.domain.identifiers import SchemeRegistry
 from trustledger.domain.rulebook import Rulebook, parse_rulebook
-from trustledger.store.database import make_engine
+from trustledger.store.database import Store
 from trustledger.store.unit_of_work import UnitOfWork
+
+
+class Progress(Protocol):
+    """How long jobs report progress, whatever shows it (a Rich bar in the CLI, nothing in the
+    API): `step` names the stage, `done` of `total` (None while unknown) are finished."""
+
+    def __call__(self, step: str, done: int, total: int | None) -> None: ...
+
+
+def no_progress(step: str, done: int, total: int | None) -> None:
+    """The progress of a job nobody watches."""
 
 
 class NotFound(LookupError):
@@ -31,7 +42,10 @@ class Forbidden(PermissionError):
 
 @dataclass
 class Ledger:
-    engine: Engine
+    """The ledger as entry points hold it for a process: the store, the identifier schemes, the
+    settings, and the rulebook versions parsed so far (each once per process)."""
+
+    store: Store
     registry: SchemeRegistry
     settings: Settings
     _books: dict[str, Rulebook] = field(default_factory=dict)
@@ -41,10 +55,15 @@ class Ledger:
         settings = settings or Settings()
         if url:
             settings = settings.model_copy(update={"database_url": url})
-        return cls(make_engine(settings.database_url), settings.registry(), settings)
+        return cls(Store.open(settings.database_url), settings.registry(), settings)
+
+    @property
+    def engine(self) -> Any:
+        """The database engine, for operations and tests (services use units of work)."""
+        return self.store.engine
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+        return self.store.uow()
 
     def rulebook(self, uow: UnitOfWork, version: str | None = None) -> Rulebook:
         """The active rulebook, or a stored version of it; parsed once per process."""
@@ -58,8 +77,45 @@ class Ledger:
             book = self._books[stored.digest] = parse_rulebook(uow.rulebooks.text(stored.id))
         return book
 
+    @contextmanager
+    def transaction(self, actor: str) -> Iterator[Context]:
+        """One context for one request or command: committed when the block ends without an
+        error, rolled back otherwise, so the use cases inside it compose into one change."""
+        with self.uow() as uow:
+            book = self.rulebook(uow)
+            yield Context(self, uow, book, today(book), actor)
+            uow.commit()
+
     def close(self) -> None:
-        self.engine.dispose()
+        self.store.close()
+
+
+@dataclass
+class Context:
+    """What a use case works in: one unit of work (one transaction), the active rulebook, today
+    in the rulebook's zone, the identifier schemes, and who acts (named in the log).
+
+    Entry points open it (`Ledger.transaction`) and pass it on; use cases never open their own
+    transaction, so two of them called with one context commit or fail together.
+    """
+
+    ledger: Ledger
+    uow: UnitOfWork
+    book: Rulebook
+    today: date
+    actor: str
+
+    @property
+    def registry(self) -> SchemeRegistry:
+        return self.ledger.registry
+
+    @property
+    def settings(self) -> Settings:
+        return self.ledger.settings
+
+    def rulebook(self, version: str | None = None) -> Rulebook:
+        """The active rulebook, or a stored version (for what-if and rescoring)."""
+        return self.book if version is None else self.ledger.rulebook(self.uow, version)
 
 
 def today(book: Rulebook) -> date:

@@ -18,7 +18,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from rich.progress import Progress, TaskID
 
 from trustledger.batch.diff import standings_diff
 from trustledger.batch.engines import read_standings, run_plan
@@ -35,7 +34,14 @@ from trustledger.batch.snapshot import (
     is_snapshot,
 )
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services.context import Ledger, NotFound, today
+from trustledger.services.context import (
+    Context,
+    Ledger,
+    NotFound,
+    Progress,
+    no_progress,
+    today,
+)
 from trustledger.store.batch_repository import BatchRepository, Rescore
 
 BATCH_ROWS = 100_000
@@ -63,25 +69,26 @@ def _columns(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.Table:
 
 
 class _Steps:
-    """Optional rich progress: a bar per step when given a Progress, nothing otherwise."""
+    """Steps of a job reported through one Progress callback (a bar per step in the CLI)."""
 
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(self, progress: Progress) -> None:
         self.progress = progress
+        self.done: dict[str, int] = {}
+        self.total: dict[str, int | None] = {}
 
-    def start(self, description: str, total: int | None = None) -> TaskID | None:
-        if self.progress is None:
-            return None
-        return self.progress.add_task(description, total=total)
+    def start(self, step: str, total: int | None = None) -> str:
+        self.done[step], self.total[step] = 0, total
+        self.progress(step, 0, total)
+        return step
 
-    def advance(self, task: TaskID | None, n: int) -> None:
-        if self.progress is not None and task is not None:
-            self.progress.advance(task, n)
+    def advance(self, step: str, n: int) -> None:
+        self.done[step] += n
+        self.progress(step, self.done[step], self.total[step])
 
-    def finish(self, task: TaskID | None) -> None:
-        if self.progress is not None and task is not None:
-            total = self.progress.tasks[task].total
-            done = self.progress.tasks[task].completed
-            self.progress.update(task, total=total or done or 1, completed=total or done or 1)
+    def finish(self, step: str) -> None:
+        done = self.total[step] or self.done[step] or 1
+        self.done[step] = done
+        self.progress(step, done, done)
 
 
 def _write_snapshot(
@@ -114,33 +121,21 @@ def _write_snapshot(
     return ExportResult(directory, records_written, subjects_written, confirmations_written)
 
 
-def _snapshot_connection(ledger: Ledger) -> Any:
-    """A connection whose reads all see one state of the ledger (one transaction)."""
-    connection = ledger.engine.connect()
-    if connection.dialect.name == "postgresql":
-        connection = connection.execution_options(isolation_level="REPEATABLE READ")
-    return connection
-
-
 def export_parquet(
     ledger: Ledger,
     directory: Path,
     *,
-    actor: str | None = None,
-    progress: Progress | None = None,
+    actor: str,
+    progress: Progress = no_progress,
     batch_rows: int = BATCH_ROWS,
 ) -> ExportResult:
     """Write a Parquet snapshot of records, subjects and confirmations (see batch.snapshot)."""
-    with _snapshot_connection(ledger) as connection, connection.begin():
-        result = _write_snapshot(
-            BatchRepository(connection), directory, _Steps(progress), batch_rows
-        )
-    if actor is not None:
-        with ledger.uow() as uow:
-            uow.audit.append(
-                actor=actor, action="batch.export", subject=None, detail=result.as_json()
-            )
-            uow.commit()
+    with ledger.store.snapshot() as repo:
+        result = _write_snapshot(repo, directory, _Steps(progress), batch_rows)
+    # A read of all personal data: one event in the log.
+    with ledger.uow() as uow:
+        uow.audit.append(actor=actor, action="batch.export", subject=None, detail=result.as_json())
+        uow.commit()
     return result
 
 
@@ -204,7 +199,7 @@ def _summary(out: Path, book: Rulebook) -> tuple[dict[str, int], dict[str, int]]
 
 
 def _standing_rows(
-    out: Path, version: str, as_of: date, computed_at: datetime, steps: _Steps, task: Any
+    out: Path, version: str, as_of: date, computed_at: datetime, steps: _Steps, task: str
 ) -> Iterator[list[dict[str, Any]]]:
     for batch in read_standings(out).to_batches(
         columns=["subject", "score", "tier", "lists"], batch_size=10_000
@@ -249,8 +244,8 @@ def rescore(
     engine: str = "duckdb",
     snapshot: Path | None = None,
     workdir: Path | None = None,
-    actor: str = "system",
-    progress: Progress | None = None,
+    actor: str,
+    progress: Progress = no_progress,
     spark: Any = None,
 ) -> RescoreResult:
     """Rescore every subject under a rulebook version on a day; write back; diff if changed.
@@ -262,7 +257,7 @@ def rescore(
     steps = _Steps(progress)
     with ledger.uow() as uow:
         book = ledger.rulebook(uow, version)
-        previous = BatchRepository(uow.connection).last_rescore()
+        previous = uow.batch.last_rescore()
         previous_codes: list[str] = []
         if previous is not None and previous.rulebook_version != book.version:
             try:
@@ -276,8 +271,8 @@ def rescore(
         records: int | None = None
         if snapshot is None:
             snapshot = work / "snapshot"
-            with _snapshot_connection(ledger) as connection, connection.begin():
-                exported = _write_snapshot(BatchRepository(connection), snapshot, steps, BATCH_ROWS)
+            with ledger.store.snapshot() as repo:
+                exported = _write_snapshot(repo, snapshot, steps, BATCH_ROWS)
             records = exported.records
         elif not is_snapshot(snapshot):
             raise NotFound(f"{snapshot} is not a snapshot (no records/ and subjects/ inside)")
@@ -288,7 +283,7 @@ def rescore(
         tiers, lists = _summary(out, book)
         computed_at = datetime.now(UTC)
         with ledger.uow() as uow:
-            repo = BatchRepository(uow.connection)
+            repo = uow.batch
             diff = None
             if previous is not None and previous.rulebook_version != book.version:
                 task = steps.start("comparing with the previous rescore", None)
@@ -347,7 +342,6 @@ def rescore(
     )
 
 
-def standing_of(ledger: Ledger, subject: str, version: str, as_of: date) -> dict[str, Any] | None:
+def stored_standing(ctx: Context, subject: str, version: str, as_of: date) -> dict[str, Any] | None:
     """One subject's stored standing from a rescore (None if that rescore did not include it)."""
-    with ledger.uow() as uow:
-        return BatchRepository(uow.connection).standing(subject, version, as_of)
+    return ctx.uow.batch.standing(subject, version, as_of)

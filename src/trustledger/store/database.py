@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+from trustledger.store import migrate
+from trustledger.store.batch_repository import BatchRepository
+from trustledger.store.unit_of_work import UnitOfWork
 
 
 def normalize_url(url: str) -> str:
@@ -38,3 +44,37 @@ def sqlite_path(url: str) -> Path | None:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return Path(parsed.database or "")
     return None
+
+
+class Store:
+    """The database behind a ledger: units of work over one engine, migrations, a ping."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        return cls(make_engine(url))
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    @contextmanager
+    def snapshot(self) -> Iterator[BatchRepository]:
+        """Bulk reads that all see one state of the ledger (one repeatable-read transaction)."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield BatchRepository(connection)
+
+    def close(self) -> None:
+        self.engine.dispose()

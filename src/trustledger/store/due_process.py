@@ -31,6 +31,16 @@ class _Cases:
     def set(self, case_id: int, **values: Any) -> None:
         self.conn.execute(update(self.table).where(self.table.c.id == case_id).values(**values))
 
+    def decide(self, case_id: int, open_status: str, **values: Any) -> bool:
+        """Write a decision only if the case is still open; whether this call decided it.
+
+        A conditional update, so of two deciders at the same moment exactly one wins."""
+        c = self.table.c
+        result = self.conn.execute(
+            update(self.table).where(c.id == case_id, c.status == open_status).values(**values)
+        )
+        return bool(result.rowcount)
+
     def find(self, **equal: Any) -> list[dict[str, Any]]:
         query = select(self.table).order_by(self.table.c.id)
         for column, value in equal.items():
@@ -70,10 +80,25 @@ class ProposalRepository(_Cases):
 
     def confirmations(self, subject_ids: Sequence[str]) -> dict[str, list[Confirmation]]:
         """Confirmed review proposals, as the engine's Confirmations, by subject."""
-        out: dict[str, list[Confirmation]] = {}
-        for start in range(0, len(subject_ids), 500):
-            rows = self.conn.execute(_CONFIRMED, {"ids": list(subject_ids[start : start + 500])})
-            for r in rows:
-                confirmed_on: date = r.decided_on
-                out.setdefault(r.subject, []).append(Confirmation(r.list, confirmed_on, r.ended_on))
-        return out
+        return confirmations(self.conn, subject_ids)
+
+    def standing_rejections(self, subject_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Rejected proposals of these subjects whose entry condition has not lapsed since."""
+        c = proposals.c
+        rows = self.conn.execute(
+            select(proposals).where(
+                c.subject.in_(list(subject_ids)), c.status == "rejected", c.ended_on.is_(None)
+            )
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def confirmations(conn: Connection, subject_ids: Sequence[str]) -> dict[str, list[Confirmation]]:
+    """Confirmed review proposals, as the engine's Confirmations, by subject."""
+    out: dict[str, list[Confirmation]] = {}
+    for start in range(0, len(subject_ids), 500):
+        rows = conn.execute(_CONFIRMED, {"ids": list(subject_ids[start : start + 500])})
+        for r in rows:
+            confirmed_on: date = r.decided_on
+            out.setdefault(r.subject, []).append(Confirmation(r.list, confirmed_on, r.ended_on))
+    return out

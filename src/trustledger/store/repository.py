@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from trustledger.domain.identifiers import SubjectKind
-from trustledger.domain.scoring import Record
+from trustledger.domain.scoring import Record, SubjectFile
 from trustledger.store import bulk
+from trustledger.store.due_process import confirmations
 from trustledger.store.tables import record_events, records, rulebooks, sources, subjects
 
 
@@ -159,6 +160,33 @@ class SubjectRepository:
         self.ensure([(subject_id, kind)])
         self.conn.execute(update(subjects).where(subjects.c.id == subject_id).values(name=name))
 
+    def ids(self) -> list[str]:
+        """Every subject the ledger holds, in id order."""
+        return list(self.conn.execute(select(subjects.c.id).order_by(subjects.c.id)).scalars())
+
+    def files(
+        self, kinds: Mapping[str, SubjectKind], types: Sequence[str] | None = None
+    ) -> dict[str, SubjectFile]:
+        """The subject files of these subjects (id -> kind): consent, name, records (only of
+        `types` when given) and confirmations; one read per 500 subjects and table."""
+        keys = sorted(kinds)
+        stored = self.get_many(keys)
+        records = RecordRepository(self.conn).of_subjects(keys, types)
+        confirmed = confirmations(self.conn, keys)
+        files = {}
+        for key in keys:
+            subject = stored.get(key)
+            files[key] = SubjectFile(
+                key,
+                kinds[key],
+                consent=bool(subject and subject.consent),
+                records=tuple(records.get(key, ())),
+                confirmations=tuple(confirmed.get(key, ())),
+                name=subject.name if subject else None,
+                known=subject is not None,
+            )
+        return files
+
     def set_consent(self, rows: Iterable[tuple[str, str]], consent: bool) -> None:
         """Record the consent of (id, kind) subjects, registering those not seen before."""
         rows = list(rows)
@@ -292,6 +320,25 @@ class RecordRepository:
             .order_by(record_events.c.id)
         )
         return [dict(r._mapping) for r in rows]
+
+    def subjects_with(self, types: Sequence[str], day: date) -> list[str]:
+        """Subjects with a record of these types decided by `day` and not voided."""
+        c = records.c
+        query = (
+            select(c.subject)
+            .distinct()
+            .where(c.type.in_(list(types)), c.voided.is_(False), c.decided_on <= day)
+            .order_by(c.subject)
+        )
+        return list(self.conn.execute(query).scalars())
+
+    def of_types(self, types: Sequence[str], day: date) -> list[Any]:
+        """(subject, source, reference, type, decided_on, fulfilled_on) of the records of these
+        types decided by `day` and not voided (for expiry notices)."""
+        c = records.c
+        query = select(c.subject, c.source, c.reference, c.type, c.decided_on, c.fulfilled_on)
+        query = query.where(c.type.in_(list(types)), c.voided.is_(False), c.decided_on <= day)
+        return list(self.conn.execute(query).all())
 
     def all_of_subject(self, subject_id: str) -> list[dict[str, Any]]:
         """Every stored record of a subject, voided ones too, as stored (for subject access)."""

@@ -7,8 +7,10 @@ from types import TracebackType
 from sqlalchemy import Engine
 
 from trustledger.store.audit import AuditRepository
+from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.due_process import DisputeRepository, ProposalRepository, RepairRepository
 from trustledger.store.keys import KeyRepository
+from trustledger.store.outbox import OutboxRepository
 from trustledger.store.repository import (
     RecordRepository,
     RulebookRepository,
@@ -35,6 +37,8 @@ class UnitOfWork:
         self.disputes = DisputeRepository(self.connection)
         self.proposals = ProposalRepository(self.connection)
         self.repairs = RepairRepository(self.connection)
+        self.outbox = OutboxRepository(self.connection)
+        self.batch = BatchRepository(self.connection)
         return self
 
     def __exit__(

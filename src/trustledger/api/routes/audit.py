@@ -110,16 +110,15 @@ def list_events(
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, object]:
     """Who wrote or read what about whom. This read is itself logged (`audit.read`)."""
-    found = audit.events(
-        ledger, subject, since, limit, offset, actor=f"{caller.role}:{caller.key_id}"
-    )
+    with ledger.transaction(caller.actor) as ctx:
+        found = audit.events(ctx, subject, since, limit, offset)
     return {"limit": limit, "offset": offset, "events": [e.as_json() for e in found]}
 
 
 @router.get("/verify", response_model=VerificationOut, summary="Verify the hash chain")
 def verify(
     ledger: LedgerDep,
-    _caller: Auditor,
+    caller: Auditor,
     anchor_id: Annotated[
         int | None, Query(ge=0, description="An event id from an earlier verify's head")
     ] = None,
@@ -132,4 +131,5 @@ def verify(
     if (anchor_id is None) != (anchor_hash is None):
         raise HTTPException(422, "anchor_id and anchor_hash: give both or neither")
     anchor = (anchor_id, anchor_hash) if anchor_id is not None and anchor_hash else None
-    return audit.verify(ledger, anchor=anchor).as_json()
+    with ledger.transaction(caller.actor) as ctx:
+        return audit.verify(ctx, anchor=anchor).as_json()

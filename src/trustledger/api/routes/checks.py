@@ -13,6 +13,7 @@ from trustledger.api.schemas import BatchCheckIn, BatchCheckOut, CheckOut
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.answers import checks
+from trustledger.views import json
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
 Checker = Annotated[Principal, Depends(require(Permission.CHECKS))]
@@ -36,9 +37,11 @@ def check_one(
     """`deny` if any measure for the action denies, else `incentive`, else `allow`. An action
     that no measure of the rulebook names is a 422 naming `action`, never an `allow`."""
     allowed = _allowed(caller)
-    return checks.check_one(
-        ledger, subject, action, as_of, actor=caller.actor, allowed=allowed, what_if=allowed is None
-    )
+    with ledger.transaction(caller.actor) as ctx:
+        result = checks.check_one(
+            ctx, subject, action, as_of, allowed=allowed, what_if=allowed is None
+        )
+    return json.check(result)
 
 
 @router.post("", response_model=BatchCheckOut, summary="Check up to 1,000 subjects for one action")
@@ -46,16 +49,9 @@ def check_many(body: BatchCheckIn, ledger: LedgerDep, caller: Checker) -> JSONRe
     """A malformed identifier is answered as `{"subject", "error"}` for its own item; the other
     subjects are decided."""
     allowed = _allowed(caller)
-    results = checks.check_many(
-        ledger,
-        body.subjects,
-        body.action,
-        body.as_of,
-        actor=caller.actor,
-        allowed=allowed,
-        what_if=allowed is None,
-    )
-    # Built by the service in the documented shape: returned as is, not validated again.
-    return JSONResponse(
-        {"action": body.action, "results": [checks.checked_json(r) for r in results]}
-    )
+    with ledger.transaction(caller.actor) as ctx:
+        results = checks.check_many(
+            ctx, body.subjects, body.action, body.as_of, allowed=allowed, what_if=allowed is None
+        )
+    # Rendered in the documented shape: returned as is, not validated again.
+    return JSONResponse({"action": body.action, "results": [json.checked(r) for r in results]})

@@ -14,7 +14,7 @@ from trustledger.api.schemas import Id
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import access, consent, disputes, repairs, review
-from trustledger.web.report import render_report
+from trustledger.views import html, json
 
 router = APIRouter(prefix="/v1/me", tags=["subject access"])
 Reader = Annotated[Principal, Depends(require(Permission.SELF_READ))]
@@ -77,7 +77,8 @@ def me(ledger: LedgerDep, caller: Reader, as_of: date | None = None) -> dict[str
     """Score and tier with every contribution, its legal basis and end; lists and measures with
     since/until; every record (voided too) with its history; proposals, disputes, repair
     requests, notices; and the access log: which provider checked me, when, for what."""
-    return access.subject_access(ledger, _me(caller), actor=caller.actor, as_of=as_of)
+    with ledger.transaction(caller.actor) as ctx:
+        return json.subject_access(access.subject_access(ctx, _me(caller), as_of=as_of))
 
 
 @router.get(
@@ -86,24 +87,30 @@ def me(ledger: LedgerDep, caller: Reader, as_of: date | None = None) -> dict[str
 def report(
     ledger: LedgerDep, caller: Reader, format: Literal["json", "html"] = "html"
 ) -> dict[str, Any] | HTMLResponse:
-    data = access.subject_access(ledger, _me(caller), actor=caller.actor, export=True)
-    return HTMLResponse(render_report(data)) if format == "html" else data
+    with ledger.transaction(caller.actor) as ctx:
+        found = access.subject_access(ctx, _me(caller), export=True)
+    return (
+        HTMLResponse(html.subject_report(found)) if format == "html" else json.subject_access(found)
+    )
 
 
 @router.put("/consent", summary="Opt in to or out of scoring")
 def set_consent(body: ConsentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
-    return consent.set_consent(ledger, _me(caller), body.consent, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return json.consent(consent.set_consent(ctx, _me(caller), body.consent))
 
 
 @router.post("/disputes", summary="Dispute a record about me")
 def file_dispute(body: DisputeIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
     """The record's source and the reviewers see it; it is decided by the rulebook's deadline."""
-    return disputes.file(ledger, _me(caller), body.record, body.grounds, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return disputes.file(ctx, _me(caller), body.record, body.grounds)
 
 
 @router.post("/repairs", summary="Ask for credit repair with a written commitment")
 def request_repair(body: RepairIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
-    return repairs.request(ledger, _me(caller), body.record, body.commitment, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return repairs.request(ctx, _me(caller), body.record, body.commitment)
 
 
 @router.post("/proposals/{proposal_id}/statement", summary="Answer a review proposal")
@@ -111,6 +118,5 @@ def statement(
     proposal_id: Id, body: StatementIn, ledger: LedgerDep, caller: Writer
 ) -> dict[str, Any]:
     """Before a reviewer decides whether I enter a list, my statement is put before them."""
-    return review.add_statement(
-        ledger, _me(caller), proposal_id, body.statement, actor=caller.actor
-    )
+    with ledger.transaction(caller.actor) as ctx:
+        return review.add_statement(ctx, _me(caller), proposal_id, body.statement)

@@ -12,11 +12,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from trustledger import __version__
-from trustledger.api.auth import LedgerDep
+from trustledger.api.auth import LedgerDep, public_actor
 from trustledger.api.problems import responses
 from trustledger.api.schemas import ListOut, RulebookOut
+from trustledger.services.admin import rulebooks
 from trustledger.services.answers import lists
 from trustledger.services.context import NotFound
+from trustledger.views import json
 
 router = APIRouter(prefix="/v1", tags=["public"])
 front = APIRouter()
@@ -28,20 +30,9 @@ front = APIRouter()
     summary="The rulebook (active or a version)",
     responses=responses(404),
 )
-def rulebook(ledger: LedgerDep, version: str | None = None) -> dict[str, object]:
-    with ledger.uow() as uow:
-        book = ledger.rulebook(uow, version)
-        active = uow.rulebooks.active()
-        versions = [v.version for v in uow.rulebooks.versions() if active and v.name == active.name]
-    if active is None:
-        raise NotFound("no active rulebook")
-    return {
-        "rulebook": book.rulebook,
-        "version": book.version,
-        "active": book.version == active.version,
-        "versions": versions,
-        "content": book.model_dump(mode="json", exclude_none=True),
-    }
+def rulebook(request: Request, ledger: LedgerDep, version: str | None = None) -> dict[str, object]:
+    with ledger.transaction(public_actor(request)) as ctx:
+        return json.rulebook(rulebooks.versions(ctx, version))
 
 
 @router.get(
@@ -51,6 +42,7 @@ def rulebook(ledger: LedgerDep, version: str | None = None) -> dict[str, object]
     responses=responses(404),
 )
 def public_list(
+    request: Request,
     code: str,
     ledger: LedgerDep,
     q: Annotated[
@@ -67,7 +59,9 @@ def public_list(
     """A person's identifier is masked and nothing else is said about them. An organization or
     public body is a legal person whose listing is public by law: its full identifier, its
     registered name, and the record (reference, legal basis) that lists it are shown."""
-    return lists.public_list(ledger, code, q=q, as_of=as_of, limit=limit, offset=offset)
+    with ledger.transaction(public_actor(request)) as ctx:
+        page = lists.public_list(ctx, code, q=q, as_of=as_of, limit=limit, offset=offset)
+        return json.list_page(page)
 
 
 PAGE = """<!DOCTYPE html>
@@ -112,8 +106,8 @@ def front_door(request: Request, ledger: LedgerDep) -> HTMLResponse:
     """What trustledger is, and where to go: the docs, the rulebook, the public lists."""
     root = escape(request.scope.get("root_path", ""))
     try:
-        with ledger.uow() as uow:
-            book = ledger.rulebook(uow)
+        with ledger.transaction(public_actor(request)) as ctx:
+            book = ctx.book
     except NotFound:
         return HTMLResponse(
             PAGE.format(

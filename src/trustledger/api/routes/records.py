@@ -54,14 +54,12 @@ def submit(
     re-send only adds `fulfilled_on`. The whole request is one transaction."""
     single = not isinstance(body, RecordBatch)
     items = body.records if isinstance(body, RecordBatch) else [body]
-    results = records.submit(
-        ledger,
-        _source(caller),
-        [i.model_dump(exclude_none=True) for i in items],
-        actor=caller.actor,
-    )
-    if single and results[0].status == "conflict":
-        raise records.RecordConflict(results[0])
+    with ledger.transaction(caller.actor) as ctx:
+        results = records.submit(
+            ctx, _source(caller), [i.model_dump(exclude_none=True) for i in items]
+        )
+        if single and results[0].status == "conflict":  # raised inside: nothing is written
+            raise records.RecordConflict(results[0])
     count = {s: sum(r.status == s for r in results) for s in records.STATUSES}
     return SubmitResult(
         inserted=count["inserted"],
@@ -77,12 +75,12 @@ def submit(
 def fulfil(record_id: Id, body: FulfilIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
     """Only the record's own source may do this. With `repair` in its type, the record may stop
     counting early."""
-    return records.fulfil(
-        ledger, record_id, _source(caller), body.fulfilled_on, body.note, actor=caller.actor
-    )
+    with ledger.transaction(caller.actor) as ctx:
+        return records.fulfil(ctx, record_id, _source(caller), body.fulfilled_on, body.note)
 
 
 @router.post("/{record_id}/void", summary="Void a record (correction by its source)")
 def void(record_id: Id, body: VoidIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
     """Only the record's own source may do this. A voided record is as if it never existed."""
-    return records.void(ledger, record_id, _source(caller), body.reason, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return records.void(ctx, record_id, _source(caller), body.reason)

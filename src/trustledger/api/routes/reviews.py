@@ -50,7 +50,8 @@ def list_disputes(
 ) -> list[dict[str, Any]]:
     """Overdue disputes come first: they are escalated."""
     source = caller.source if caller.role == Role.AGENCY else None
-    return disputes.queue(ledger, status=status, source=source)
+    with ledger.transaction(caller.actor) as ctx:
+        return disputes.queue(ctx, status=status, source=source)
 
 
 @router.post("/disputes/{dispute_id}/decision", summary="Decide a dispute")
@@ -61,16 +62,18 @@ def decide_dispute(
     caller: Annotated[Principal, Depends(require(Permission.DISPUTES_DECIDE))],
 ) -> dict[str, Any]:
     """Upheld: the record is voided and its effects end at once. Rejected: the reason is kept."""
-    return disputes.decide(ledger, dispute_id, body.outcome, body.reason, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return disputes.decide(ctx, dispute_id, body.outcome, body.reason)
 
 
 @router.get("/proposals", summary="Review proposals for lists with review: required")
 def list_proposals(
     ledger: LedgerDep,
-    _caller: Annotated[Principal, Depends(require(Permission.PROPOSALS_DECIDE))],
+    caller: Annotated[Principal, Depends(require(Permission.PROPOSALS_DECIDE))],
     status: Literal["pending", "confirmed", "rejected", "ended"] | None = None,
 ) -> list[dict[str, Any]]:
-    return review.queue(ledger, status=status)
+    with ledger.transaction(caller.actor) as ctx:
+        return review.queue(ctx, status=status)
 
 
 @router.post("/proposals/{proposal_id}/decision", summary="Confirm or reject a proposal")
@@ -80,16 +83,18 @@ def decide_proposal(
     ledger: LedgerDep,
     caller: Annotated[Principal, Depends(require(Permission.PROPOSALS_DECIDE))],
 ) -> dict[str, Any]:
-    return review.decide(ledger, proposal_id, body.approve, body.reason, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return review.decide(ctx, proposal_id, body.approve, body.reason)
 
 
 @router.get("/repairs", summary="Credit repair requests")
 def list_repairs(
     ledger: LedgerDep,
-    _caller: Annotated[Principal, Depends(require(Permission.REPAIRS_DECIDE))],
+    caller: Annotated[Principal, Depends(require(Permission.REPAIRS_DECIDE))],
     status: Literal["open", "approved", "rejected"] | None = None,
 ) -> list[dict[str, Any]]:
-    return repairs.queue(ledger, status=status)
+    with ledger.transaction(caller.actor) as ctx:
+        return repairs.queue(ctx, status=status)
 
 
 @router.post("/repairs/{repair_id}/decision", summary="Approve or reject a repair request")
@@ -99,4 +104,5 @@ def decide_repair(
     ledger: LedgerDep,
     caller: Annotated[Principal, Depends(require(Permission.REPAIRS_DECIDE))],
 ) -> dict[str, Any]:
-    return repairs.decide(ledger, repair_id, body.approve, body.reason, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return repairs.decide(ctx, repair_id, body.approve, body.reason)

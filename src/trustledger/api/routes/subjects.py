@@ -16,6 +16,7 @@ from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.answers import standing
 from trustledger.services.intake import subjects
+from trustledger.views import json
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 
@@ -34,7 +35,8 @@ def score(
     rulebook_version: str | None = None,
 ) -> dict[str, object]:
     """The CLI's `score --json`: every point with the record behind it and when it ends."""
-    return standing.score(ledger, subject, as_of, rulebook_version, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return json.score(standing.score(ctx, subject, as_of, rulebook_version))
 
 
 class NameIn(BaseModel):
@@ -66,4 +68,5 @@ def set_name(
     """The name shown for the subject on public lists. It replaces any name held (one reported
     with a record, or set before); later reports do not change it. Persons are never named:
     for a `cn-rid:` subject the answer is 422. The change is written to the audit log."""
-    return subjects.set_name(ledger, subject, body.name, actor=caller.actor)
+    with ledger.transaction(caller.actor) as ctx:
+        return subjects.set_name(ctx, subject, body.name)

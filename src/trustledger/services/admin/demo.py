@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from rich.progress import Progress
-
 from trustledger.batch.synthetic import SOURCES, City, build_city
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.services.admin import rulebooks
-from trustledger.services.context import Ledger, today
+from trustledger.services.context import Ledger, Progress, no_progress
 from trustledger.services.intake import ingest
 from trustledger.services.intake.sources import add_source
 from trustledger.store.database import sqlite_path
@@ -21,7 +19,7 @@ def build(
     public_bodies: int,
     seed: int,
     actor: str,
-    progress: Progress | None = None,
+    progress: Progress = no_progress,
 ) -> City:
     path = sqlite_path(url)
     if path is None:
@@ -30,29 +28,28 @@ def build(
         stale.unlink(missing_ok=True)
     ledger = Ledger.open(url)
     try:
-        rulebooks.init(ledger)
-        for code, kind, name in SOURCES:
-            add_source(ledger, code, kind, name)
-        with ledger.uow() as uow:
-            book = ledger.rulebook(uow)
-        city = build_city(
-            book,
-            persons=persons,
-            organizations=organizations,
-            public_bodies=public_bodies,
-            today=today(book),
-            seed=seed,
-        )
-        with ledger.uow() as uow:
-            uow.subjects.set_consent(((p, SubjectKind.PERSON.value) for p in city.consenting), True)
-            uow.commit()
-        task = progress.add_task("importing records", total=city.record_count) if progress else None
+        rulebooks.init(ledger, actor=actor)
+        with ledger.transaction(actor) as ctx:
+            for code, kind, name in SOURCES:
+                add_source(ctx, code, kind, name)
+            city = build_city(
+                ctx.book,
+                persons=persons,
+                organizations=organizations,
+                public_bodies=public_bodies,
+                today=ctx.today,
+                seed=seed,
+            )
+            consenting = ((p, SubjectKind.PERSON.value) for p in city.consenting)
+            ctx.uow.subjects.set_consent(consenting, True)
+        done = 0
+        progress("importing records", done, city.record_count)
         for source, rows in city.records.items():
             report = ingest.import_rows(ledger, source, enumerate(rows, start=1), actor=actor)
             if report.rejected:
                 raise RuntimeError(f"demo data rejected: {report.rejected[:3]}")
-            if progress is not None and task is not None:
-                progress.advance(task, len(rows))
+            done += len(rows)
+            progress("importing records", done, city.record_count)
     finally:
         ledger.close()
     return city

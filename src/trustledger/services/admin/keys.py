@@ -9,8 +9,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from trustledger.domain.intake import Rejected
 from trustledger.domain.roles import Role
-from trustledger.services.context import Conflict, Ledger, NotFound
+from trustledger.services.answers.checks import require_action
+from trustledger.services.context import Conflict, Context, Ledger, NotFound
 from trustledger.store.keys import StoredKey
 
 PREFIX = "tlk"
@@ -38,7 +40,7 @@ def _hash(secret: str) -> str:
 
 
 def create_key(
-    ledger: Ledger,
+    ctx: Context,
     role: Role,
     name: str,
     *,
@@ -46,38 +48,60 @@ def create_key(
     actions: Sequence[str] = (),
     subject: str | None = None,
 ) -> tuple[str, Principal]:
-    """Return the full key (shown once, never stored) and what it may do."""
-    with ledger.uow() as uow:
-        if role == Role.AGENCY:
-            if source is None or uow.sources.get(source) is None:
-                raise NotFound(f"source: an agency key needs a registered source, got {source!r}")
-        elif source is not None:
-            raise Conflict("source: only agency keys are bound to a source")
-        if role == Role.PROVIDER:
-            known = set(ledger.rulebook(uow).actions)
-            unknown = [a for a in actions if a not in known]
-            if not actions or unknown:
-                raise Conflict(
-                    f"actions: a provider key names the actions it may check; unknown: "
-                    f"{', '.join(unknown) or '(none given)'} (known: {', '.join(sorted(known))})"
-                )
-        elif actions:
-            raise Conflict("actions: only provider keys are bound to actions")
-        if role == Role.SUBJECT:
-            if subject is None:
-                raise Conflict("subject: a subject key names the subject it acts for")
-            subject = str(ledger.registry.parse(subject))
-        elif subject is not None:
-            raise Conflict("subject: only subject keys are bound to a subject")
-        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
-        uow.keys.add(
-            StoredKey(
-                key_id, _hash(secret), role.value, source, tuple(actions), subject, name, False
-            )
-        )
-        uow.commit()
+    """Return the full key (shown once, never stored) and what it may do (audited)."""
+    uow = ctx.uow
+    if role == Role.AGENCY:
+        if source is None or uow.sources.get(source) is None:
+            raise NotFound(f"source: an agency key needs a registered source, got {source!r}")
+    elif source is not None:
+        raise Conflict("source: only agency keys are bound to a source")
+    if role == Role.PROVIDER:
+        if not actions:
+            raise Rejected("actions", "a provider key names the actions it may check")
+        for action in actions:
+            require_action(ctx.book, action)  # the same rule as a check's
+    elif actions:
+        raise Conflict("actions: only provider keys are bound to actions")
+    if role == Role.SUBJECT:
+        if subject is None:
+            raise Conflict("subject: a subject key names the subject it acts for")
+        subject = str(ctx.registry.parse(subject))
+    elif subject is not None:
+        raise Conflict("subject: only subject keys are bound to a subject")
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
+    uow.keys.add(
+        StoredKey(key_id, _hash(secret), role.value, source, tuple(actions), subject, name, False)
+    )
+    uow.audit.append(
+        actor=ctx.actor,
+        action="key.create",
+        subject=None,  # an administrative act; the subject a key acts for is in the detail
+        detail={
+            "key": key_id,
+            "role": role.value,
+            "name": name,
+            "source": source,
+            "subject": subject,
+            "actions": list(actions),
+        },
+    )
     principal = Principal(key_id, role, name, source, tuple(actions), subject)
     return f"{PREFIX}_{key_id}_{secret}", principal
+
+
+def list_keys(ctx: Context) -> list[StoredKey]:
+    """Every key: ids, roles, scopes and whether revoked; never a secret."""
+    return ctx.uow.keys.all()
+
+
+def revoke_key(ctx: Context, key_id: str) -> bool:
+    """Revoke a key (audited); whether this call revoked it."""
+    revoked = ctx.uow.keys.revoke(key_id)
+    if revoked:
+        ctx.uow.audit.append(
+            actor=ctx.actor, action="key.revoke", subject=None, detail={"key": key_id}
+        )
+    return revoked
 
 
 class KeyCache:

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from trustledger.domain.rulebook import Rulebook, digest, parse_rulebook
-from trustledger.services.context import Conflict, Ledger
-from trustledger.store import migrate
+from trustledger.services.context import Conflict, Context, Ledger
 
 
 def example_rulebook_text() -> str:
@@ -21,22 +20,24 @@ class Installed:
     added: bool  # False when this exact version was already stored
 
 
-def init(ledger: Ledger, text: str | None = None) -> Installed:
+def init(ledger: Ledger, text: str | None = None, *, actor: str) -> Installed:
     """Migrate the schema, then store and activate a rulebook (the example one by default).
 
-    Without a rulebook text, a ledger that already has an active rulebook keeps it.
+    Without a rulebook text, a ledger that already has an active rulebook keeps it. This runs
+    before any rulebook is active, so it works on the ledger, not in a context.
     """
-    migrate.upgrade(ledger.engine)
+    ledger.store.migrate()
     if text is None:
         with ledger.uow() as uow:
             active = uow.rulebooks.active()
         if active is not None:
             return Installed(active.name, active.version, added=False)
         text = example_rulebook_text()
-    return install(ledger, text)
+    return install(ledger, text, actor=actor)
 
 
-def install(ledger: Ledger, text: str) -> Installed:
+def install(ledger: Ledger, text: str, *, actor: str) -> Installed:
+    """Store a rulebook version (unless stored) and make it the active one (audited)."""
     book: Rulebook = parse_rulebook(text)
     with ledger.uow() as uow:
         stored = uow.rulebooks.get(book.rulebook, book.version)
@@ -48,5 +49,27 @@ def install(ledger: Ledger, text: str) -> Installed:
         if stored is None:
             uow.rulebooks.add(book.rulebook, book.version, text, digest(text))
         uow.rulebooks.activate(book.rulebook, book.version)
+        uow.audit.append(
+            actor=actor,
+            action="rulebook.activate",
+            subject=None,
+            detail={"rulebook": book.rulebook, "version": book.version, "sha256": digest(text)},
+        )
         uow.commit()
     return Installed(book.rulebook, book.version, added=stored is None)
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The rulebook asked for, whether it is the active one, and every stored version."""
+
+    book: Rulebook
+    active: bool
+    versions: list[str]
+
+
+def versions(ctx: Context, version: str | None = None) -> Versions:
+    book = ctx.rulebook(version)
+    active = ctx.uow.rulebooks.active()
+    names = [v.version for v in ctx.uow.rulebooks.versions() if active and v.name == active.name]
+    return Versions(book, book.version == ctx.book.version, names)

@@ -14,10 +14,9 @@ from typing import Any
 from trustledger.domain.identifiers import IdentifierError, SubjectId
 from trustledger.domain.intake import Rejected
 from trustledger.domain.rulebook import Rulebook
-from trustledger.domain.scoring import CheckResult, check, deciding_types, evaluate
-from trustledger.services.answers.standing import measure_json
-from trustledger.services.context import Conflict, Forbidden, Ledger, today
-from trustledger.store.unit_of_work import UnitOfWork
+from trustledger.domain.scoring import CheckResult, check, deciding_types
+from trustledger.services.answers.standing import files, standing_of
+from trustledger.services.context import Conflict, Context, Forbidden
 
 MAX_SUBJECTS = 1_000
 ALLOW = CheckResult("allow", ())
@@ -32,17 +31,6 @@ class Checked:
     error: str | None = None
 
 
-def check_json(result: CheckResult) -> dict[str, Any]:
-    """What a provider learns: the decision and, per measure, why and until when."""
-    return {"decision": result.decision, "measures": [measure_json(m) for m in result.measures]}
-
-
-def checked_json(item: Checked) -> dict[str, Any]:
-    if item.result is None:
-        return {"subject": item.subject, "error": item.error}
-    return {"subject": item.subject, **check_json(item.result)}
-
-
 def require_action(book: Rulebook, action: str) -> None:
     """An action that no measure names is an error (one rule for checks and provider keys)."""
     problem = book.action_error(action)
@@ -51,12 +39,11 @@ def require_action(book: Rulebook, action: str) -> None:
 
 
 def check_many(
-    ledger: Ledger,
+    ctx: Context,
     subjects: Sequence[str],
     action: str,
     as_of: date | None = None,
     *,
-    actor: str,
     what_if: bool = True,
     allowed: Sequence[str] | None = None,
 ) -> list[Checked]:
@@ -72,43 +59,41 @@ def check_many(
     parsed: list[SubjectId | str] = []
     for i, text in enumerate(subjects):
         try:
-            parsed.append(ledger.registry.parse(text))
+            parsed.append(ctx.registry.parse(text))
         except IdentifierError as exc:
             parsed.append(f"subjects[{i}]: {exc}")
     ids = [s for s in parsed if isinstance(s, SubjectId)]
-    with ledger.uow() as uow:
-        book = ledger.rulebook(uow)
-        require_action(book, action)
-        if allowed is not None and action not in allowed:
-            raise Forbidden(f"action: this key may check {', '.join(allowed)}, not {action}")
-        now = today(book)
-        day = as_of or now
-        if not what_if and day != now:
-            raise Forbidden(
-                f"as_of: a provider checks today ({now.isoformat()}); "
-                "what-if checks are for admins and reviewers"
-            )
-        types = deciding_types(book, action)
-        if types is not None and not types:
-            decided = dict.fromkeys(map(str, ids), ALLOW)
-        else:
-            decided = _decide(uow, book, ids, action, day, types)
-        # Every check is a read of personal data: it goes into the subject's access log.
-        detail: dict[str, Any] = {"action": action, "as_of": day.isoformat()}
-        if day != now:
-            detail["what_if"] = True
-        uow.audit.append_many(
-            [
-                {
-                    "actor": actor,
-                    "action": "check",
-                    "subject": key,
-                    "detail": {**detail, "decision": result.decision},
-                }
-                for key, result in decided.items()
-            ]
+    book = ctx.book
+    require_action(book, action)
+    if allowed is not None and action not in allowed:
+        raise Forbidden(f"action: this key may check {', '.join(allowed)}, not {action}")
+    day = as_of or ctx.today
+    if not what_if and day != ctx.today:
+        raise Forbidden(
+            f"as_of: a provider checks today ({ctx.today.isoformat()}); "
+            "what-if checks are for admins and reviewers"
         )
-        uow.commit()
+    types = deciding_types(book, action)
+    if types is not None and not types:
+        decided = dict.fromkeys(map(str, ids), ALLOW)
+    else:
+        decided = _decide(ctx, ids, action, day, types)
+    # Every check is a read of personal data: it goes into the subject's access log, once per
+    # subject however often a batch names it.
+    detail: dict[str, Any] = {"action": action, "as_of": day.isoformat()}
+    if day != ctx.today:
+        detail["what_if"] = True
+    ctx.uow.audit.append_many(
+        [
+            {
+                "actor": ctx.actor,
+                "action": "check",
+                "subject": key,
+                "detail": {**detail, "decision": result.decision},
+            }
+            for key, result in decided.items()
+        ]
+    )
     return [
         Checked(str(s), decided[str(s)])
         if isinstance(s, SubjectId)
@@ -118,55 +103,38 @@ def check_many(
 
 
 def _decide(
-    uow: UnitOfWork,
-    book: Rulebook,
+    ctx: Context,
     ids: list[SubjectId],
     action: str,
     day: date,
     types: frozenset[str] | None,
 ) -> dict[str, CheckResult]:
     """One decision per distinct subject (a batch naming a subject twice reads it once)."""
-    kinds = {str(s): s.kind for s in ids}
-    keys = sorted(kinds)
-    records = uow.records.of_subjects(keys, sorted(types) if types is not None else None)
-    # Consent and confirmed proposals matter only when the tier can decide (`types` is None).
-    tiered = types is None
-    consent = {k: v.consent for k, v in uow.subjects.get_many(keys).items()} if tiered else {}
-    reviewed = uow.proposals.confirmations(keys)
+    found = files(ctx, ids, sorted(types) if types is not None else None)
     results: dict[str, CheckResult] = {}
-    for key in keys:
-        own = records.get(key)
-        if not tiered and not own:
+    for key, file in found.items():
+        # Only the records that can decide were read; without any, the answer is allow,
+        # unless the tier can decide (`types` is None).
+        if types is not None and not file.records:
             results[key] = ALLOW
             continue
-        standing = evaluate(
-            book,
-            kinds[key],
-            own or [],
-            day,
-            consent=consent.get(key, False),
-            confirmations=reviewed.get(key, ()),
-        )
-        results[key] = check(standing, action)
+        results[key] = check(standing_of(ctx.book, file, day), action)
     return results
 
 
 def check_one(
-    ledger: Ledger,
+    ctx: Context,
     subject: str,
     action: str,
     as_of: date | None = None,
     *,
-    actor: str,
     what_if: bool = True,
     allowed: Sequence[str] | None = None,
-) -> dict[str, Any]:
+) -> CheckResult:
     try:
-        ledger.registry.parse(subject)
+        ctx.registry.parse(subject)
     except IdentifierError as exc:
         raise IdentifierError(f"subject: {exc}") from None
-    [item] = check_many(
-        ledger, [subject], action, as_of, actor=actor, what_if=what_if, allowed=allowed
-    )
+    [item] = check_many(ctx, [subject], action, as_of, what_if=what_if, allowed=allowed)
     assert item.result is not None
-    return check_json(item.result)
+    return item.result

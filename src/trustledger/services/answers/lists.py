@@ -20,139 +20,101 @@ ledger keeps consent, not since when it was given; and when the tier held before
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
-
-from sqlalchemy import select
 
 from trustledger.domain.identifiers import SubjectKind, mask
 from trustledger.domain.rulebook import ListSpec, Rulebook
-from trustledger.domain.scoring import Membership, Record, evaluate
-from trustledger.services.context import Ledger, NotFound, today
-from trustledger.store.repository import Subject
-from trustledger.store.tables import records, subjects
+from trustledger.domain.scoring import Membership, SubjectFile
+from trustledger.services.answers.standing import files, standing_of
+from trustledger.services.context import Context, NotFound
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One member of a public list, as the public may see it (persons masked)."""
+
+    subject: str
+    kind: str
+    name: str | None
+    reference: str | None
+    legal_basis: str | None
+    since: date | None
+    until: date | None
+
+
+@dataclass(frozen=True)
+class ListPage:
+    spec: ListSpec
+    as_of: date
+    total: int
+    entries: tuple[ListEntry, ...]
 
 
 def public_list(
-    ledger: Ledger,
+    ctx: Context,
     code: str,
     *,
     q: str | None = None,
     as_of: date | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> dict[str, Any]:
+) -> ListPage:
     """Members of a public list; `q` (a full identifier) asks about one subject only."""
-    with ledger.uow() as uow:
-        book = ledger.rulebook(uow)
-        spec = book.index.lists.get(code)
-        if spec is None or not spec.public:
-            raise NotFound(f"list {code!r} is not a public list")
-        day = as_of or today(book)
-        if q:
-            candidates = [str(ledger.registry.parse(q))]
-        elif spec.entry.record_types:
-            c = records.c
-            candidates = list(
-                uow.connection.execute(
-                    select(c.subject)
-                    .distinct()
-                    .where(
-                        c.type.in_(spec.entry.record_types),
-                        c.voided.is_(False),
-                        c.decided_on <= day,
-                    )
-                    .order_by(c.subject)
-                ).scalars()
-            )
-        else:
-            candidates = list(
-                uow.connection.execute(select(subjects.c.id).order_by(subjects.c.id)).scalars()
-            )
-        known = uow.subjects.get_many(candidates)
-        by_subject = uow.records.of_subjects(list(known))
-        reviewed = uow.proposals.confirmations(list(known))
-    entries = []
-    for subject_id in candidates:
-        stored = known.get(subject_id)
-        if stored is None:
-            continue
-        held = by_subject.get(subject_id, [])
-        standing = evaluate(
-            book,
-            SubjectKind(stored.kind),
-            held,
-            day,
-            consent=stored.consent,
-            confirmations=reviewed.get(subject_id, ()),
+    book = ctx.book
+    spec = book.index.lists.get(code)
+    if spec is None or not spec.public:
+        raise NotFound(f"list {code!r} is not a public list")
+    day = as_of or ctx.today
+    if q:
+        candidates = [str(ctx.registry.parse(q))]
+        # A lookup by full identifier is a read about that subject: it is in their access log.
+        ctx.uow.audit.append(
+            actor=ctx.actor, action="list.lookup", subject=candidates[0], detail={"list": code}
         )
-        for m in standing.lists:
+    elif spec.entry.record_types:
+        candidates = ctx.uow.records.subjects_with(spec.entry.record_types, day)
+    else:
+        candidates = ctx.uow.subjects.ids()
+    ids = [ctx.registry.parse(c) for c in candidates]
+    entries = []
+    for file in files(ctx, ids).values():
+        if not file.known:
+            continue
+        for m in standing_of(book, file, day).lists:
             if m.list == code:
-                entries.append(_entry(book, spec, stored, m, held, day))
-    return {
-        "list": spec.code,
-        "name": spec.name,
-        "kind": spec.kind.value,
-        "as_of": day.isoformat(),
-        "total": len(entries),
-        "entries": entries[offset : offset + limit],
-    }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
+                entries.append(_entry(book, spec, file, m, day))
+    return ListPage(spec, day, len(entries), tuple(entries[offset : offset + limit]))
 
 
 def _entry(
-    book: Rulebook,
-    spec: ListSpec,
-    subject: Subject,
-    m: Membership,
-    held: Sequence[Record],
-    day: date,
-) -> dict[str, Any]:
+    book: Rulebook, spec: ListSpec, file: SubjectFile, m: Membership, day: date
+) -> ListEntry:
     since, until = m.since, m.until
     if spec.entry.tiers:
-        tier_since, until = tier_span(book, subject, held, day, set(spec.entry.tiers))
+        tier_since, until = tier_span(book, file, day, set(spec.entry.tiers))
         # A reviewer's confirmation (review: required) is when the entry took effect.
         since = tier_since if m.since is None else max(m.since, tier_since or m.since)
-    if subject.kind is SubjectKind.PERSON:
-        return {
-            "subject": mask(subject.id),
-            "kind": subject.kind.value,
-            "name": None,
-            "reference": None,
-            "legal_basis": None,
-            "since": _iso(since),
-            "until": _iso(until),
-        }
+    if file.kind is SubjectKind.PERSON:
+        return ListEntry(mask(file.subject), file.kind.value, None, None, None, since, until)
     reference = legal_basis = None
     if m.because.startswith("record:"):
         reference = m.because.removeprefix("record:")
         types = spec.entry.record_types or ()
-        basis = next(
+        legal_basis = next(
             (
                 book.index.types[r.type].legal_basis
-                for r in held
+                for r in file.records
                 if r.reference == reference and r.type in types and not r.voided
             ),
             None,
         )
-        legal_basis = basis
-    return {
-        "subject": subject.id,
-        "kind": subject.kind.value,
-        "name": subject.name,
-        "reference": reference,
-        "legal_basis": legal_basis,
-        "since": _iso(since),
-        "until": _iso(until),
-    }
+    return ListEntry(file.subject, file.kind.value, file.name, reference, legal_basis, since, until)
 
 
 def tier_span(
-    book: Rulebook, subject: Subject, held: Sequence[Record], day: date, tiers: Collection[str]
+    book: Rulebook, file: SubjectFile, day: date, tiers: Collection[str]
 ) -> tuple[date | None, date | None]:
     """The run of days around `day` on which the subject's tier is one of `tiers`.
 
@@ -160,8 +122,8 @@ def tier_span(
     those days alone. Only records known on `day` are used (later ones could not have been
     known then). `since` is None when it cannot be determined (see the module's docstring).
     """
-    kind = SubjectKind(subject.kind)
-    known = [r for r in held if r.decided_on <= day and not r.voided]
+    known = tuple(r for r in file.records if r.decided_on <= day and not r.voided)
+    as_known = replace(file, records=known, consent=True)
     changes: set[date] = set()
     for r in known:
         rt = book.index.types.get(r.type)
@@ -169,10 +131,10 @@ def tier_span(
             changes.update((r.decided_on, rt.end(r.decided_on, r.fulfilled_on)))
 
     def listed(on: date) -> bool:
-        return evaluate(book, kind, known, on, consent=True).tier in tiers
+        return standing_of(book, as_known, on).tier in tiers
 
     until = next((d for d in sorted(d for d in changes if d > day) if not listed(d)), None)
-    if kind in book.score.requires_consent:
+    if file.kind in book.score.requires_consent:
         return None, until  # consent is kept, not since when it was given
     earlier = sorted((d for d in changes if d <= day), reverse=True)
     since: date | None = None

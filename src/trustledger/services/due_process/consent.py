@@ -6,25 +6,25 @@ enter apply regardless, because those rest on decisions, not on points.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from trustledger.services.context import Ledger
+from trustledger.services.context import Context
 
 
-def set_consent(ledger: Ledger, subject: str, grant: bool, *, actor: str) -> dict[str, Any]:
-    subject_id = ledger.registry.parse(subject)
-    with ledger.uow() as uow:
-        book = ledger.rulebook(uow)
-        uow.subjects.set_consent([(str(subject_id), subject_id.kind.value)], grant)
-        uow.audit.append(
-            actor=actor,
-            action="consent.grant" if grant else "consent.withdraw",
-            subject=str(subject_id),
-            detail={},
-        )
-        uow.commit()
-    return {
-        "subject": str(subject_id),
-        "consent": grant,
-        "required": subject_id.kind in book.score.requires_consent,
-    }
+@dataclass(frozen=True)
+class Consent:
+    subject: str
+    consent: bool
+    required: bool  # whether this kind is scored only with consent
+
+
+def set_consent(ctx: Context, subject: str, grant: bool) -> Consent:
+    subject_id = ctx.registry.parse(subject)
+    ctx.uow.subjects.set_consent([(str(subject_id), subject_id.kind.value)], grant)
+    ctx.uow.audit.append(
+        actor=ctx.actor,
+        action="consent.grant" if grant else "consent.withdraw",
+        subject=str(subject_id),
+        detail={},
+    )
+    return Consent(str(subject_id), grant, subject_id.kind in ctx.book.score.requires_consent)

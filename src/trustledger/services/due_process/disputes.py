@@ -10,62 +10,58 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from trustledger.services.context import Conflict, Ledger, NotFound, plain_row, today
-from trustledger.services.due_process import notices
-from trustledger.store.unit_of_work import UnitOfWork
+from trustledger.domain.cases import DISPUTE, DisputeStatus
+from trustledger.domain.intake import Rejected
+from trustledger.services.context import Conflict, Context, NotFound, plain_row
+from trustledger.services.due_process import cases
 
-OUTCOMES = ("upheld", "rejected")
+OUTCOMES = DISPUTE.outcomes
 
 
-def own_record(uow: UnitOfWork, subject: str, record_id: int) -> dict[str, Any]:
-    record = uow.records.get(record_id)
-    if record is None or record["subject"] != subject:  # never reveal others' records
+def own_record(ctx: Context, subject: str, record_id: int) -> dict[str, Any]:
+    """A record about `subject`; any other id is answered as missing (never reveal others')."""
+    record = ctx.uow.records.get(record_id)
+    if record is None or record["subject"] != subject:
         raise NotFound(f"record: no record {record_id} about {subject}")
     return record
 
 
-def file(
-    ledger: Ledger, subject: str, record_id: int, grounds: str, *, actor: str
-) -> dict[str, Any]:
+def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, Any]:
     if not grounds.strip():
-        raise Conflict("grounds: say why the record is wrong")
-    with ledger.uow() as uow:
-        record = own_record(uow, subject, record_id)
-        if record["voided"]:
-            raise Conflict(f"record: record {record_id} is already voided")
-        if uow.disputes.find(record_id=record_id, status="open"):
-            raise Conflict(f"record: record {record_id} already has an open dispute")
-        book = ledger.rulebook(uow)
-        day = today(book)
-        due = book.disputes.decide_within.after(day)
-        dispute_id = uow.disputes.add(
-            record_id=record_id,
-            subject=subject,
-            source=record["source"],
-            grounds=grounds,
-            filed_on=day,
-            due_on=due,
-            status="open",
-        )
-        uow.records.mark(record_id, disputed=True)
-        uow.records.add_event(record_id, "disputed", day, actor, grounds)
-        uow.audit.append(
-            actor=actor,
-            action="dispute.file",
-            subject=subject,
-            detail={"dispute": dispute_id, "record": record_id},
-        )
-        notices.enqueue(
-            uow.connection,
-            [
-                (
-                    subject,
-                    "dispute",
-                    {"dispute": dispute_id, "record": record_id, "status": "open", "due_on": due},
-                )
-            ],
-        )
-        uow.commit()
+        raise Rejected("grounds", "say why the record is wrong")
+    record = own_record(ctx, subject, record_id)
+    if record["voided"]:
+        raise Conflict(f"record: record {record_id} is already voided")
+    if ctx.uow.disputes.find(record_id=record_id, status=DisputeStatus.OPEN):
+        raise Conflict(f"record: record {record_id} already has an open dispute")
+    day = ctx.today
+    due = ctx.book.disputes.decide_within.after(day)
+    dispute_id = ctx.uow.disputes.add(
+        record_id=record_id,
+        subject=subject,
+        source=record["source"],
+        grounds=grounds,
+        filed_on=day,
+        due_on=due,
+        status=DisputeStatus.OPEN,
+    )
+    ctx.uow.records.mark(record_id, disputed=True)
+    ctx.uow.records.add_event(record_id, "disputed", day, ctx.actor, grounds)
+    ctx.uow.audit.append(
+        actor=ctx.actor,
+        action="dispute.file",
+        subject=subject,
+        detail={"dispute": dispute_id, "record": record_id},
+    )
+    ctx.uow.outbox.enqueue(
+        [
+            (
+                subject,
+                "dispute",
+                {"dispute": dispute_id, "record": record_id, "status": "open", "due_on": due},
+            )
+        ]
+    )
     return {
         "id": dispute_id,
         "record": record_id,
@@ -78,73 +74,47 @@ def file(
 def _view(row: dict[str, Any], day: date) -> dict[str, Any]:
     out = plain_row(row)
     out.pop("filed_at", None)
-    out["overdue"] = row["status"] == "open" and row["due_on"] < day
+    out["overdue"] = row["status"] == DisputeStatus.OPEN and row["due_on"] < day
     return out
 
 
 def queue(
-    ledger: Ledger,
+    ctx: Context,
     *,
     status: str | None = None,
     source: str | None = None,
     subject: str | None = None,
 ) -> list[dict[str, Any]]:
     """Disputes, overdue ones first (escalated), then by due date."""
-    with ledger.uow() as uow:
-        day = today(ledger.rulebook(uow))
-        rows = uow.disputes.find(status=status, source=source, subject=subject)
-    views = [_view(r, day) for r in rows]
+    rows = ctx.uow.disputes.find(status=status, source=source, subject=subject)
+    views = [_view(r, ctx.today) for r in rows]
     return sorted(views, key=lambda v: (not v["overdue"], v["status"] != "open", v["due_on"]))
 
 
-def decide(
-    ledger: Ledger, dispute_id: int, outcome: str, reason: str, *, actor: str
-) -> dict[str, Any]:
-    if outcome not in OUTCOMES:
-        raise Conflict(f"outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
-    if not reason.strip():
-        raise Conflict("reason: a decision states its reason")
-    with ledger.uow() as uow:
-        dispute = uow.disputes.get(dispute_id)
-        if dispute is None:
-            raise NotFound(f"dispute {dispute_id} does not exist")
-        if dispute["status"] != "open":
-            raise Conflict(f"dispute {dispute_id} was already decided ({dispute['status']})")
-        day = today(ledger.rulebook(uow))
-        record_id = dispute["record_id"]
-        uow.disputes.set(
-            dispute_id, status=outcome, decided_on=day, decided_by=actor, reason=reason
-        )
-        if outcome == "upheld":
-            uow.records.mark(record_id, disputed=False, voided=True)
-            uow.records.add_event(
-                record_id, "voided", day, actor, f"dispute {dispute_id} upheld: {reason}"
-            )
+def decide(ctx: Context, dispute_id: int, outcome: str, reason: str) -> dict[str, Any]:
+    """Upheld voids the record at once; rejected clears the mark and keeps the reason."""
+
+    def effect(dispute: dict[str, Any], status: str) -> None:
+        record_id, day = dispute["record_id"], ctx.today
+        if status == DisputeStatus.UPHELD:
+            ctx.uow.records.mark(record_id, disputed=False, voided=True)
+            note = f"dispute {dispute_id} upheld: {reason}"
+            ctx.uow.records.add_event(record_id, "voided", day, ctx.actor, note)
         else:
-            uow.records.mark(record_id, disputed=False)
-            uow.records.add_event(record_id, "dispute_rejected", day, actor, reason)
-        uow.audit.append(
-            actor=actor,
-            action="dispute.decide",
-            subject=dispute["subject"],
-            detail={"dispute": dispute_id, "outcome": outcome},
-        )
-        notices.enqueue(
-            uow.connection,
-            [
-                (
-                    dispute["subject"],
-                    "dispute",
-                    {
-                        "dispute": dispute_id,
-                        "record": record_id,
-                        "status": outcome,
-                        "reason": reason,
-                    },
-                )
-            ],
-        )
-        uow.commit()
-        decided = uow.disputes.get(dispute_id)
-    assert decided is not None
-    return _view(decided, day)
+            ctx.uow.records.mark(record_id, disputed=False)
+            ctx.uow.records.add_event(record_id, "dispute_rejected", day, ctx.actor, reason)
+
+    def notice(dispute: dict[str, Any], status: str) -> dict[str, Any]:
+        return {
+            "dispute": dispute_id,
+            "record": dispute["record_id"],
+            "status": status,
+            "reason": reason,
+        }
+
+    row = cases.decide(
+        ctx, DISPUTE, ctx.uow.disputes, dispute_id, outcome, reason, effect=effect, notice=notice
+    )
+    row.pop("filed_at", None)
+    row["overdue"] = False
+    return row

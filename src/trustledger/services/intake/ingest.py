@@ -16,9 +16,7 @@ from typing import Any, TextIO
 
 from trustledger.domain.intake import FIELDS, Intake, NewRecord, Rejected, subjects_of
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services.context import Ledger, NotFound, today
-from trustledger.services.due_process import notices
-from trustledger.store.unit_of_work import UnitOfWork
+from trustledger.services.context import Context, Ledger, NotFound
 
 Row = Mapping[str, Any] | Rejected
 
@@ -124,13 +122,11 @@ def listing_starts(book: Rulebook, r: NewRecord) -> dict[str, date]:
     }
 
 
-def audit_report(
-    uow: UnitOfWork, actor: str, source: str, batch: Sequence[NewRecord], inserted: int
-) -> None:
+def audit_report(ctx: Context, source: str, batch: Sequence[NewRecord], inserted: int) -> None:
     """One audit event per stored batch, naming its references by digest (a write of data)."""
     references = sorted({r.reference for r in batch})
-    uow.audit.append(
-        actor=actor,
+    ctx.uow.audit.append(
+        actor=ctx.actor,
         action="records.report",
         subject=str(batch[0].subject) if len({str(r.subject) for r in batch}) == 1 else None,
         detail={
@@ -176,14 +172,7 @@ def _conflict(reference: str, record_id: int, differ: Sequence[str]) -> str:
     )
 
 
-def store_batch(
-    uow: UnitOfWork,
-    book: Rulebook,
-    source: str,
-    batch: Sequence[NewRecord],
-    *,
-    actor: str,
-) -> list[Stored]:
+def store_batch(ctx: Context, source: str, batch: Sequence[NewRecord]) -> list[Stored]:
     """Store admitted records of one source in the caller's transaction; one answer each.
 
     New references are inserted (the insert itself says which were new, so two writers
@@ -192,6 +181,7 @@ def store_batch(
     `fulfilled_on` fulfils the stored record. Each new record that can list its subject
     queues a notice saying when the listing starts; the batch leaves one audit event.
     """
+    uow, book = ctx.uow, ctx.book
     uow.subjects.ensure(subjects_of(batch))  # with the first name reported for each
     new = uow.records.add_new([record_row(source, r) for r in batch])
     first: dict[str, NewRecord] = {}
@@ -241,12 +231,9 @@ def store_batch(
             out.append(Stored("duplicate", record_id))
     for record_id, r in fulfil.items():
         assert r.fulfilled_on is not None
-        mark_fulfilled(
-            uow, record_id, str(r.subject), r.fulfilled_on, by=source, actor=actor, note=None
-        )
-    if notices_out:
-        notices.enqueue(uow.connection, notices_out)
-    audit_report(uow, actor, source, batch, len(new))
+        mark_fulfilled(ctx, record_id, str(r.subject), r.fulfilled_on, by=source, note=None)
+    uow.outbox.enqueue(notices_out)
+    audit_report(ctx, source, batch, len(new))
     return out
 
 
@@ -263,21 +250,14 @@ def _listing_payload(source: str, r: NewRecord, starts: Mapping[str, date]) -> d
 
 
 def mark_fulfilled(
-    uow: UnitOfWork,
-    record_id: int,
-    subject: str,
-    fulfilled_on: date,
-    *,
-    by: str,
-    actor: str,
-    note: str | None,
+    ctx: Context, record_id: int, subject: str, fulfilled_on: date, *, by: str, note: str | None
 ) -> None:
     """Record a fulfilment: the record's date, its history (`by`: the source, as the subject
-    reads it), and the audit event (`actor`: the key or person who did it)."""
-    uow.records.mark(record_id, fulfilled_on=fulfilled_on)
-    uow.records.add_event(record_id, "fulfilled", fulfilled_on, by, note)
-    uow.audit.append(
-        actor=actor,
+    reads it), and the audit event (the context's actor: the key or person who did it)."""
+    ctx.uow.records.mark(record_id, fulfilled_on=fulfilled_on)
+    ctx.uow.records.add_event(record_id, "fulfilled", fulfilled_on, by, note)
+    ctx.uow.audit.append(
+        actor=ctx.actor,
         action="record.fulfil",
         subject=subject,
         detail={"record": record_id, "fulfilled_on": fulfilled_on},
@@ -293,22 +273,24 @@ def import_rows(
     batch_size: int | None = None,
     actor: str,
 ) -> ImportReport:
-    """Admit each row under the active rulebook and store the admitted ones batch by batch."""
-    with ledger.uow() as uow:
-        source = uow.sources.get(source_code)
+    """Admit each row under the active rulebook and store the admitted ones batch by batch.
+
+    A job, not one request: each batch is its own transaction (a failure keeps the batches
+    before it), and re-sending the whole file afterwards stores each record exactly once.
+    """
+    with ledger.transaction(actor) as ctx:
+        source = ctx.uow.sources.get(source_code)
         if source is None:
             raise NotFound(f"source {source_code!r} is not registered (trustledger sources add)")
-        book = ledger.rulebook(uow)
-    intake = Intake(book, ledger.registry, source.kind, as_of or today(book))
+        intake = Intake(ctx.book, ledger.registry, source.kind, as_of or ctx.today)
     size = batch_size or ledger.settings.import_batch_size
     report = ImportReport()
     batch: list[NewRecord] = []
     lines: list[int] = []
 
     def flush() -> None:
-        with ledger.uow() as uow:
-            outcomes = store_batch(uow, book, source_code, batch, actor=actor)
-            uow.commit()
+        with ledger.transaction(actor) as ctx:
+            outcomes = store_batch(ctx, source_code, batch)
         for number, outcome in zip(lines, outcomes, strict=True):
             if outcome.status == "inserted":
                 report.inserted += 1

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.intake import Intake, NewRecord, Rejected
-from trustledger.services.context import Conflict, Forbidden, Ledger, NotFound, today
+from trustledger.services.context import Conflict, Context, Forbidden, NotFound
 from trustledger.services.intake.ingest import mark_fulfilled, store_batch
 
 MAX_BATCH = 10_000
@@ -57,117 +57,98 @@ class RecordConflict(Conflict):
 
 
 def submit(
-    ledger: Ledger,
+    ctx: Context,
     source_code: str,
     items: Sequence[Mapping[str, Any]],
     as_of: date | None = None,
-    *,
-    actor: str,
 ) -> list[ItemResult]:
+    """Report records of one source; one answer per item, all stored in the context's
+    transaction or none."""
     if len(items) > MAX_BATCH:
         raise Conflict(f"records: at most {MAX_BATCH} records per request, got {len(items)}")
-    with ledger.uow() as uow:
-        source = uow.sources.get(source_code)
-        if source is None:
-            raise NotFound(f"source {source_code!r} is not registered")
-        book = ledger.rulebook(uow)
-        intake = Intake(book, ledger.registry, source.kind, as_of or today(book))
-        admitted: dict[int, NewRecord] = {}
-        results: dict[int, ItemResult] = {}
-        for i, item in enumerate(items):
-            try:
-                admitted[i] = intake.admit(item)
-            except Rejected as exc:
-                results[i] = ItemResult(i, "rejected", reason=str(exc))
-        if admitted:
-            batch = list(admitted.values())
-            outcomes = store_batch(uow, book, source_code, batch, actor=actor)
-            for i, record, stored in zip(admitted, batch, outcomes, strict=True):
-                results[i] = ItemResult(
-                    i,
-                    stored.status,
-                    id=stored.id,
-                    reference=record.reference,
-                    reason=stored.reason,
-                    fields=stored.fields or None,
-                    listings=stored.listings if stored.status == "inserted" else None,
-                )
-        uow.commit()
+    source = ctx.uow.sources.get(source_code)
+    if source is None:
+        raise NotFound(f"source {source_code!r} is not registered")
+    intake = Intake(ctx.book, ctx.registry, source.kind, as_of or ctx.today)
+    admitted: dict[int, NewRecord] = {}
+    results: dict[int, ItemResult] = {}
+    for i, item in enumerate(items):
+        try:
+            admitted[i] = intake.admit(item)
+        except Rejected as exc:
+            results[i] = ItemResult(i, "rejected", reason=str(exc))
+    if admitted:
+        batch = list(admitted.values())
+        for i, record, stored in zip(
+            admitted, batch, store_batch(ctx, source_code, batch), strict=True
+        ):
+            results[i] = ItemResult(
+                i,
+                stored.status,
+                id=stored.id,
+                reference=record.reference,
+                reason=stored.reason,
+                fields=stored.fields or None,
+                listings=stored.listings if stored.status == "inserted" else None,
+            )
     return [results[i] for i in range(len(items))]
 
 
-def _owned(uow: Any, record_id: int, source_code: str) -> dict[str, Any]:
+def _owned(ctx: Context, record_id: int, source_code: str) -> dict[str, Any]:
     """The record, if it is this source's. Another source's record and a missing id get the
     same answer, so an agency cannot probe which ids exist."""
-    record = uow.records.get(record_id)
+    record = ctx.uow.records.get(record_id)
     if record is None or record["source"] != source_code:
         raise NotFound(f"record {record_id} is not a record of source {source_code}")
     return dict(record)
 
 
 def fulfil(
-    ledger: Ledger,
+    ctx: Context,
     record_id: int,
     source_code: str,
     fulfilled_on: date,
     note: str | None = None,
-    *,
-    actor: str,
 ) -> dict[str, Any]:
     """The subject performed (paid, complied): with `repair`, the record may stop counting.
 
     A record is fulfilled once: the same date again is answered as before, another date is a
     conflict, and a voided record cannot be fulfilled.
     """
-    with ledger.uow() as uow:
-        record = _owned(uow, record_id, source_code)
-        if record["voided"]:
-            raise Conflict(f"record {record_id} is voided: it cannot be fulfilled")
-        if fulfilled_on < record["decided_on"]:
-            raise Rejected(
-                "fulfilled_on", f"{fulfilled_on} is before decided_on ({record['decided_on']})"
-            )
-        if fulfilled_on > today(ledger.rulebook(uow)):
-            raise Rejected("fulfilled_on", f"{fulfilled_on} is in the future")
-        if record["fulfilled_on"] not in (None, fulfilled_on):
-            raise Conflict(
-                f"fulfilled_on: record {record_id} was fulfilled on {record['fulfilled_on']}"
-            )
-        if record["fulfilled_on"] is None:
-            mark_fulfilled(
-                uow,
-                record_id,
-                record["subject"],
-                fulfilled_on,
-                by=source_code,
-                actor=actor,
-                note=note,
-            )
-            uow.commit()
+    record = _owned(ctx, record_id, source_code)
+    if record["voided"]:
+        raise Conflict(f"record {record_id} is voided: it cannot be fulfilled")
+    if fulfilled_on < record["decided_on"]:
+        raise Rejected(
+            "fulfilled_on", f"{fulfilled_on} is before decided_on ({record['decided_on']})"
+        )
+    if fulfilled_on > ctx.today:
+        raise Rejected("fulfilled_on", f"{fulfilled_on} is in the future")
+    if record["fulfilled_on"] not in (None, fulfilled_on):
+        raise Conflict(
+            f"fulfilled_on: record {record_id} was fulfilled on {record['fulfilled_on']}"
+        )
+    if record["fulfilled_on"] is None:
+        mark_fulfilled(ctx, record_id, record["subject"], fulfilled_on, by=source_code, note=note)
     return {"id": record_id, "fulfilled_on": fulfilled_on.isoformat()}
 
 
-def void(
-    ledger: Ledger, record_id: int, source_code: str, reason: str, *, actor: str
-) -> dict[str, Any]:
+def void(ctx: Context, record_id: int, source_code: str, reason: str) -> dict[str, Any]:
     """A correction by the record's own source: the record is as if it had never been.
 
     A record is voided once; voiding it again is a conflict.
     """
     if not reason.strip():
         raise Rejected("reason", "a void needs a reason")
-    with ledger.uow() as uow:
-        record = _owned(uow, record_id, source_code)
-        if record["voided"]:
-            raise Conflict(f"record {record_id} is already voided")
-        uow.records.mark(record_id, voided=True)
-        day = today(ledger.rulebook(uow))
-        uow.records.add_event(record_id, "voided", day, source_code, reason)
-        uow.audit.append(
-            actor=actor,
-            action="record.void",
-            subject=record["subject"],
-            detail={"record": record_id},
-        )
-        uow.commit()
+    record = _owned(ctx, record_id, source_code)
+    if record["voided"]:
+        raise Conflict(f"record {record_id} is already voided")
+    ctx.uow.records.mark(record_id, voided=True)
+    ctx.uow.records.add_event(record_id, "voided", ctx.today, source_code, reason)
+    ctx.uow.audit.append(
+        actor=ctx.actor,
+        action="record.void",
+        subject=record["subject"],
+        detail={"record": record_id},
+    )
     return {"id": record_id, "voided": True}

@@ -11,20 +11,18 @@ from typing import Any
 
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected, subject_name
-from trustledger.services.context import Ledger
+from trustledger.services.context import Context
 
 
-def set_name(ledger: Ledger, subject: str, name: str, *, actor: str) -> dict[str, Any]:
+def set_name(ctx: Context, subject: str, name: str) -> dict[str, Any]:
     """Set the registered name of an organization or public body (audited)."""
     try:
-        subject_id = ledger.registry.parse(subject)
+        subject_id = ctx.registry.parse(subject)
     except IdentifierError as exc:
         raise Rejected("subject", str(exc)) from None
     checked = subject_name(subject_id.kind, name, field="name")
-    with ledger.uow() as uow:
-        uow.subjects.set_name(str(subject_id), subject_id.kind.value, checked)
-        uow.audit.append(
-            actor=actor, action="subject.name", subject=str(subject_id), detail={"name": checked}
-        )
-        uow.commit()
+    ctx.uow.subjects.set_name(str(subject_id), subject_id.kind.value, checked)
+    ctx.uow.audit.append(
+        actor=ctx.actor, action="subject.name", subject=str(subject_id), detail={"name": checked}
+    )
     return {"subject": str(subject_id), "kind": subject_id.kind.value, "name": checked}

@@ -13,56 +13,50 @@ from datetime import datetime
 from typing import Any
 
 from trustledger.domain.identifiers import IdentifierError
-from trustledger.services.context import Ledger
+from trustledger.domain.intake import Rejected
+from trustledger.services.context import Context
 from trustledger.store.audit import AuditEvent, Verification
 
 MAX_LIMIT = 1_000
 
 
-def subject_key(ledger: Ledger, subject: str) -> str:
+def subject_key(ctx: Context, subject: str) -> str:
     """The subject as the log stores it (normalized `scheme:value`); other text as given."""
     try:
-        return str(ledger.registry.parse(subject))
+        return str(ctx.registry.parse(subject))
     except IdentifierError:
         return subject.strip()
 
 
 def events(
-    ledger: Ledger,
+    ctx: Context,
     subject: str | None = None,
     since: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
-    *,
-    actor: str | None = None,
 ) -> list[AuditEvent]:
-    """Events in log order (oldest first); `actor`, when given, is logged as having read them."""
+    """Events in log order (oldest first); the reader is logged as having read them."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"limit: must be between 1 and {MAX_LIMIT}, got {limit}")
+        raise Rejected("limit", f"must be between 1 and {MAX_LIMIT}, got {limit}")
     if offset < 0:
-        raise ValueError(f"offset: must be 0 or more, got {offset}")
-    key = subject_key(ledger, subject) if subject is not None else None
-    with ledger.uow() as uow:
-        found = uow.audit.events(subject=key, since=since, limit=limit, offset=offset)
-        if actor is not None:
-            detail: dict[str, Any] = {"limit": limit, "offset": offset, "returned": len(found)}
-            if since is not None:
-                detail["since"] = since.isoformat()
-            uow.audit.append(actor=actor, action="audit.read", subject=key, detail=detail)
-            uow.commit()
+        raise Rejected("offset", f"must be 0 or more, got {offset}")
+    key = subject_key(ctx, subject) if subject is not None else None
+    found = ctx.uow.audit.events(subject=key, since=since, limit=limit, offset=offset)
+    detail: dict[str, Any] = {"limit": limit, "offset": offset, "returned": len(found)}
+    if since is not None:
+        detail["since"] = since.isoformat()
+    ctx.uow.audit.append(actor=ctx.actor, action="audit.read", subject=key, detail=detail)
     return found
 
 
 def verify(
-    ledger: Ledger,
+    ctx: Context,
     anchor: tuple[int, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Verification:
     """Check the whole chain, the head, and (if given) an anchor published earlier."""
-    with ledger.uow() as uow:
-        return uow.audit.verify(anchor=anchor, progress=progress)
+    return ctx.uow.audit.verify(anchor=anchor, progress=progress)
 
 
-def count(ledger: Ledger) -> int:
-    with ledger.uow() as uow:
-        return uow.audit.count()
+def count(ctx: Context) -> int:
+    return ctx.uow.audit.count()

@@ -1,0 +1,61 @@
+"""One decide flow for every case a person decides: disputes, proposals, repair requests.
+
+The decision is a conditional write from the open state (two deciders at once: one wins, the
+other is told the case was decided); its effect on the record, the audit event and the notice
+to the subject are written in the same transaction, so they exist exactly when the decision does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from trustledger.domain.cases import CaseDecided, CaseKind, reason_given
+from trustledger.services.context import Conflict, Context, NotFound, plain_row
+
+Repository = Any  # a case repository of the unit of work (disputes, proposals, repairs)
+
+
+def decide(
+    ctx: Context,
+    kind: CaseKind,
+    cases: Repository,
+    case_id: int,
+    outcome: str,
+    reason: str,
+    *,
+    effect: Callable[[dict[str, Any], str], None] = lambda case, status: None,
+    notice: Callable[[dict[str, Any], str], dict[str, Any]],
+) -> dict[str, Any]:
+    """Decide an open case: the decision, its `effect`, the audit event and the notice."""
+    status = kind.outcome(outcome)
+    reason_given(reason)
+    case = cases.get(case_id)
+    if case is None:
+        raise NotFound(f"{kind.name} {case_id} does not exist")
+    try:
+        kind.require_open(case_id, case["status"])
+    except CaseDecided as exc:
+        raise Conflict(str(exc)) from None
+    decided = cases.decide(
+        case_id,
+        kind.open,
+        status=status,
+        decided_on=ctx.today,
+        decided_by=ctx.actor,
+        reason=reason,
+    )
+    if not decided:  # another decider won between the read and the write
+        current = cases.get(case_id)
+        raise Conflict(f"{kind.name} {case_id} was already decided ({current['status']})")
+    effect(case, status)
+    ctx.uow.audit.append(
+        actor=ctx.actor,
+        action=f"{kind.name.split()[0]}.decide",
+        subject=case["subject"],
+        detail={kind.name.split()[0]: case_id, "status": status},
+    )
+    ctx.uow.outbox.enqueue([(case["subject"], kind.name.split()[0], notice(case, status))])
+    row = cases.get(case_id)
+    assert row is not None
+    return plain_row(row)

@@ -1,0 +1,62 @@
+"""The notice outbox: notices are written in the transaction of the change they announce."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from trustledger.store.tables import outbox
+
+Notice = tuple[str, str, dict[str, Any]]  # (subject, kind, payload)
+
+
+class OutboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def enqueue(self, notices: Sequence[Notice]) -> None:
+        """Queue (subject, kind, payload) notices in the caller's transaction."""
+        if notices:
+            self.conn.execute(
+                insert(outbox),
+                [
+                    {
+                        "subject": s,
+                        "kind": k,
+                        "payload": json.dumps(p, ensure_ascii=False, default=str),
+                    }
+                    for s, k, p in notices
+                ],
+            )
+
+    def of(self, subject: str | None = None) -> list[dict[str, Any]]:
+        """Every notice (of one subject), oldest first, payloads parsed."""
+        query = select(outbox).order_by(outbox.c.id)
+        if subject is not None:
+            query = query.where(outbox.c.subject == subject)
+        return [
+            {**dict(r._mapping), "payload": json.loads(r.payload)} for r in self.conn.execute(query)
+        ]
+
+    def unsent(self, limit: int) -> list[dict[str, Any]]:
+        query = select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
+        return [
+            {**dict(r._mapping), "payload": json.loads(r.payload)} for r in self.conn.execute(query)
+        ]
+
+    def mark_sent(self, notice_id: int) -> bool:
+        """Mark one notice sent unless it already is; whether this call marked it."""
+        result = self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == notice_id, outbox.c.sent_at.is_(None))
+            .values(sent_at=datetime.now(UTC))
+        )
+        return bool(result.rowcount)
+
+    def release(self, notice_id: int) -> None:
+        """Put a claimed notice back (its sender failed): it is tried again next time."""
+        self.conn.execute(update(outbox).where(outbox.c.id == notice_id).values(sent_at=None))

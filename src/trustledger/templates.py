@@ -1,0 +1,30 @@
+"""The one Jinja environment: every HTML page and report trustledger renders comes from it.
+
+Templates live beside the code that owns them and are named by that package:
+`web/report.html` (the subject's printable report) and `batch/report.html` (the policy
+simulator's report). Autoescaping is on for all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, PrefixLoader, select_autoescape
+
+ENV = Environment(
+    loader=PrefixLoader(
+        {
+            "web": PackageLoader("trustledger.web", "templates"),
+            "batch": PackageLoader("trustledger.batch", "templates"),
+        }
+    ),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.filters["num"] = lambda v: f"{v:,.0f}" if isinstance(v, int | float) else str(v)
+ENV.filters["pct"] = lambda v: f"{100 * v:.2f}%"
+
+
+def render(name: str, **context: Any) -> str:
+    return ENV.get_template(name).render(**context)
