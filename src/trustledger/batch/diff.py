@@ -11,11 +11,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from trustledger.batch.plan import sql_literal
+
 EXAMPLES = 5
 
 
 def _quoted(code: str) -> str:
-    return "'" + f'"{code}"'.replace("'", "''") + "'"
+    return sql_literal(f'"{code}"')
 
 
 def standings_diff(
@@ -34,7 +36,7 @@ def standings_diff(
     try:
         con.register("before_t", before)
         if isinstance(after, str):
-            after_sql = "SELECT subject, tier, lists FROM read_parquet(" + _lit(after) + ")"
+            after_sql = "SELECT subject, tier, lists FROM read_parquet(" + sql_literal(after) + ")"
         else:
             con.register("after_t", after)
             after_sql = "SELECT subject, tier, lists FROM after_t"
@@ -92,7 +94,3 @@ def standings_diff(
         ],
         "lists": lists,
     }
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -7,26 +7,14 @@ list_*`), which `read_standings` and DuckDB read back alike.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import pyarrow.dataset as ds
 
-from trustledger.batch.plan import Dialect, Plan
+from trustledger.batch.plan import ENGINES, NO_CONFIRMATIONS, Dialect, Plan, sql_literal
 from trustledger.batch.snapshot import confirmations_glob, records_glob, subjects_glob
-
-ENGINES = ("duckdb", "spark")
-NO_CONFIRMATIONS = (
-    "SELECT subject, CAST(NULL AS STRING) AS list, CAST(NULL AS DATE) AS confirmed_on, "
-    "CAST(NULL AS DATE) AS ended_on FROM subjects WHERE FALSE"
-)
-
-
-def sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def default_memory_limit(share: float = 0.5) -> str:
@@ -144,9 +132,3 @@ def run_plan(
 def read_standings(out: Path) -> ds.Dataset:
     """The standings an engine wrote (Spark's `_SUCCESS` and `.crc` files are skipped)."""
     return ds.dataset(str(out), format="parquet", ignore_prefixes=[".", "_"])
-
-
-def standing_batches(
-    out: Path, columns: list[str], batch_size: int = 50_000
-) -> Iterator[pa.RecordBatch]:
-    yield from read_standings(out).to_batches(columns=columns, batch_size=batch_size)

@@ -43,6 +43,12 @@ from enum import StrEnum
 from trustledger.domain.periods import Period
 from trustledger.domain.rulebook import ListSpec, RecordType, Rulebook
 
+# No confirmations at all: the view engines use when a snapshot holds none.
+NO_CONFIRMATIONS = (
+    "SELECT subject, CAST(NULL AS STRING) AS list, CAST(NULL AS DATE) AS confirmed_on, "
+    "CAST(NULL AS DATE) AS ended_on FROM subjects WHERE FALSE"
+)
+
 
 class Dialect(StrEnum):
     """The engines the plan is rendered for. The SQL is written in the subset both accept
@@ -51,6 +57,9 @@ class Dialect(StrEnum):
 
     DUCKDB = "duckdb"
     SPARK = "spark"
+
+
+ENGINES = tuple(d.value for d in Dialect)  # the engines a plan runs on
 
 
 def _after(period: Period, day: date) -> date:
@@ -91,8 +100,13 @@ def _date(day: date | None) -> str:
     return "CAST(NULL AS DATE)" if day is None else f"DATE '{day.isoformat()}'"
 
 
+def sql_literal(text: str) -> str:
+    """A SQL string literal: the one quoting helper of the plan, the engines and the diff."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _str(text: str | None) -> str:
-    return "CAST(NULL AS STRING)" if text is None else "'" + text.replace("'", "''") + "'"
+    return "CAST(NULL AS STRING)" if text is None else sql_literal(text)
 
 
 def _json_code(code: str) -> str:

@@ -18,14 +18,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
-
-from trustledger.batch.engines import DuckDBEngine, default_memory_limit, sql_literal
-from trustledger.batch.plan import compile_plan, list_columns
+from trustledger.batch.engines import DuckDBEngine, default_memory_limit
+from trustledger.batch.plan import compile_plan, list_columns, sql_literal
 from trustledger.batch.population import AgeBand, PopulationSpec, PopulationStats, write_population
 from trustledger.batch.report import render_report
 from trustledger.batch.synthetic import CONSENT_SHARE, FULFILMENT, RATES
 from trustledger.domain.rulebook import Effect, ListKind, Rulebook
+from trustledger.progress import Progress, no_progress
 
 CHUNK = 1_000_000
 
@@ -289,7 +288,7 @@ def simulate(
     assumptions: Assumptions | None = None,
     chunk: int = CHUNK,
     keep_data: bool = False,
-    progress: Progress | None = None,
+    progress: Progress = no_progress,
 ) -> SimulationResult:
     """Synthesize, score under each rulebook (as reported and as true), write the report."""
     assumptions = assumptions or Assumptions()
@@ -308,11 +307,12 @@ def simulate(
         years=years,
         as_of=as_of,
     )
-    task = progress.add_task("synthesizing population", total=population) if progress else None
+    synthesized = 0
 
     def advance(n: int) -> None:
-        if progress is not None and task is not None:
-            progress.advance(task, n)
+        nonlocal synthesized
+        synthesized += n
+        progress("synthesizing population", synthesized, population)
 
     stats = write_population(
         spec, population, data / "population", seed=seed, chunk=chunk, advance=advance
@@ -331,21 +331,15 @@ def simulate(
         for i, b in enumerate(books):
             plan = compile_plan(b, as_of)
             recorded, truth = data / f"standings-{i}-recorded", data / f"standings-{i}-true"
-            step = (
-                progress.add_task(f"scoring {b.rulebook} {b.version}", total=3)
-                if progress
-                else None
-            )
+            step = f"scoring {b.rulebook} {b.version}"
+            progress(step, 0, 3)
             duck.write(plan, recorded)
-            if progress is not None and step is not None:
-                progress.advance(step)
+            progress(step, 1, 3)
             duck.write(plan, truth, records="records_true")
-            if progress is not None and step is not None:
-                progress.advance(step)
+            progress(step, 2, 3)
             summaries.append(_analyse(duck, b, recorded, truth, assumptions))
-            if progress is not None and step is not None:
-                progress.advance(step)
-    step = progress.add_task("writing report", total=1) if progress else None
+            progress(step, 3, 3)
+    progress("writing report", 0, 1)
     report = render_report(
         out,
         population=stats,
@@ -356,8 +350,7 @@ def simulate(
         seed=seed,
         as_of=as_of,
     )
-    if progress is not None and step is not None:
-        progress.advance(step)
+    progress("writing report", 1, 1)
     if not keep_data:
         shutil.rmtree(data, ignore_errors=True)
     brief = [

@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from trustledger.batch.engines import NO_CONFIRMATIONS
-from trustledger.batch.plan import Dialect, Plan, compile_plan
+from trustledger.batch.plan import NO_CONFIRMATIONS, Dialect, Plan, compile_plan
 from trustledger.batch.snapshot import CONFIRMATIONS, RECORDS, SUBJECTS, PartWriter
 from trustledger.domain.rulebook import parse_rulebook
 

@@ -19,13 +19,13 @@ from rich.progress import TaskID
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
 from trustledger.domain.rulebook import RulebookInvalid
+from trustledger.progress import Progress
 from trustledger.services.context import (
     Conflict,
     Context,
     Forbidden,
     Ledger,
     NotFound,
-    Progress,
 )
 
 app = typer.Typer(

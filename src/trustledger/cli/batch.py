@@ -20,14 +20,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from trustledger.batch.plan import Dialect
+from trustledger.batch.plan import ENGINES
 from trustledger.cli.app import AsOf, Db, Json, app, bars, cli_actor, emit, err, opened, out
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
 from trustledger.services.context import today
 
 # The services behind these commands import DuckDB, Arrow and matplotlib: they are imported
 # inside the commands, so that every other `trustledger` command starts as fast as before.
-ENGINES = tuple(d.value for d in Dialect)
 
 
 def _progress(quiet: bool) -> Progress:
@@ -265,7 +264,7 @@ def simulate(
             assumptions=assumptions,
             chunk=chunk,
             keep_data=keep_data,
-            progress=progress,
+            progress=bars(progress),
         )
     data = result.as_json()
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from trustledger.config import Settings
@@ -15,17 +15,6 @@ from trustledger.domain.identifiers import SchemeRegistry
 from trustledger.domain.rulebook import Rulebook, parse_rulebook
 from trustledger.store.database import Store
 from trustledger.store.unit_of_work import UnitOfWork
-
-
-class Progress(Protocol):
-    """How long jobs report progress, whatever shows it (a Rich bar in the CLI, nothing in the
-    API): `step` names the stage, `done` of `total` (None while unknown) are finished."""
-
-    def __call__(self, step: str, done: int, total: int | None) -> None: ...
-
-
-def no_progress(step: str, done: int, total: int | None) -> None:
-    """The progress of a job nobody watches."""
 
 
 class NotFound(LookupError):

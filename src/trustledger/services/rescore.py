@@ -34,12 +34,11 @@ from trustledger.batch.snapshot import (
     is_snapshot,
 )
 from trustledger.domain.rulebook import Rulebook
+from trustledger.progress import Progress, no_progress
 from trustledger.services.context import (
     Context,
     Ledger,
     NotFound,
-    Progress,
-    no_progress,
     today,
 )
 from trustledger.store.batch_repository import BatchRepository, Rescore

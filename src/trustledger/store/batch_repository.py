@@ -17,21 +17,6 @@ from sqlalchemy import Connection, delete, func, insert, select
 from trustledger.store.batch_tables import rescores, standings
 from trustledger.store.tables import proposals, records, subjects
 
-RECORD_FIELDS = (
-    "subject",
-    "kind",
-    "type",
-    "decided_on",
-    "fulfilled_on",
-    "notified_on",
-    "voided",
-    "disputed",
-    "source",
-    "reference",
-    "amount",
-    "note",
-)
-
 
 @dataclass(frozen=True)
 class Rescore:
@@ -64,7 +49,7 @@ class BatchRepository:
         yield from result.partitions(size)
 
     def record_rows(self, size: int = 100_000) -> Iterator[Sequence[Any]]:
-        """Every record with its subject's kind, in RECORD_FIELDS order, in partitions."""
+        """Every record with its subject's kind, in the snapshot's column order, in partitions."""
         r, s = records.c, subjects.c
         statement = (
             select(
@@ -151,10 +136,6 @@ class BatchRepository:
     def last_rescore(self) -> Rescore | None:
         row = self.conn.execute(select(rescores).order_by(rescores.c.id.desc()).limit(1)).first()
         return _rescore(row) if row else None
-
-    def rescores(self, limit: int = 50) -> list[Rescore]:
-        rows = self.conn.execute(select(rescores).order_by(rescores.c.id.desc()).limit(limit))
-        return [_rescore(r) for r in rows]
 
     def add_rescore(
         self,

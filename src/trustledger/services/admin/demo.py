@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from trustledger.batch.synthetic import SOURCES, City, build_city
 from trustledger.domain.identifiers import SubjectKind
+from trustledger.progress import Progress, no_progress
 from trustledger.services.admin import rulebooks
-from trustledger.services.context import Ledger, Progress, no_progress
+from trustledger.services.context import Ledger
 from trustledger.services.intake import ingest
 from trustledger.services.intake.sources import add_source
 from trustledger.store.database import sqlite_path

@@ -13,14 +13,13 @@ from typing import Any
 from trustledger.domain.cases import PROPOSAL, ProposalStatus
 from trustledger.domain.identifiers import SubjectId
 from trustledger.domain.intake import Rejected
+from trustledger.progress import Progress, no_progress
 from trustledger.services.answers.standing import files, standing_of
 from trustledger.services.context import (
     Conflict,
     Context,
     Ledger,
     NotFound,
-    Progress,
-    no_progress,
     plain_row,
 )
 from trustledger.services.due_process import cases
