@@ -36,6 +36,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py --records 200000
 	$(BIN)/python bench/checks.py
 	$(BIN)/python bench/rescore.py --subjects 200000 --records 2000000
+	$(BIN)/python bench/spark_scaling.py --records 250000,2000000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis trustledger-demo.db*

@@ -55,6 +55,7 @@ def session(master: str | None = None, app_name: str = "trustledger") -> SparkSe
     builder = SparkSession.builder.appName(app_name)
     builder = builder.config("spark.sql.session.timeZone", "UTC")
     master = master or os.environ.get("TRUSTLEDGER_SPARK_MASTER")
+    requested = master
     # Under spark-submit the JVM starts first and hands Python its gateway: keep its master.
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ
     if master or not submitted:
@@ -67,6 +68,13 @@ def session(master: str | None = None, app_name: str = "trustledger") -> SparkSe
         builder = builder.config("spark.ui.enabled", "false")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
     spark = builder.getOrCreate()
+    # getOrCreate hands back a session already running in this process whatever master it was
+    # given: a job meant for a cluster must not run quietly in an earlier local session.
+    if requested and spark.sparkContext.master != requested:
+        raise RuntimeError(
+            f"a Spark session on {spark.sparkContext.master} is already running in this "
+            f"process; stop it before starting one on {requested}"
+        )
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
