@@ -42,7 +42,7 @@ from trustledger.batch.cluster import StandaloneCluster, java, loopback_env
 from trustledger.batch.engines import run_plan
 from trustledger.batch.plan import compile_plan
 from trustledger.domain.rulebook import parse_rulebook
-from trustledger.services.rulebooks import example_rulebook_text
+from trustledger.services.admin.rulebooks import example_rulebook_text
 
 RECORDS_PER_SUBJECT = 10
 

@@ -24,12 +24,12 @@ import pytest
 from sqlalchemy import delete, select
 
 from tests.batch.ledgers import populate
-from tests.conftest import TODAY
+from tests.conftest import TODAY, act
 from trustledger.batch.cluster import StandaloneCluster, loopback_env
-from trustledger.services import rulebooks
-from trustledger.services.ledger import Ledger
-from trustledger.services.sources import add_source
-from trustledger.services.synthetic import SOURCES
+from trustledger.services.admin import rulebooks
+from trustledger.services.context import Ledger
+from trustledger.services.intake.sources import add_source
+from trustledger.batch.synthetic import SOURCES
 from trustledger.store.batch_tables import standings
 
 AS_OF = TODAY + timedelta(days=20)
@@ -95,9 +95,9 @@ def test_rescore_on_a_standalone_cluster_equals_duckdb(
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     ledger = Ledger.open(db)
     try:
-        rulebooks.init(ledger)
+        rulebooks.init(ledger, actor="test")
         for code, kind, name in SOURCES:
-            add_source(ledger, code, kind, name)
+            act(ledger, add_source, code, kind, name)
         populate(ledger, TODAY, persons=150)
     finally:
         ledger.close()

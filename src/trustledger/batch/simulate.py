@@ -1,7 +1,7 @@
 """The policy simulator: what would a rulebook do to a city, before the city adopts it?
 
 A synthetic population (kinds, ages, consent, records at the base rates of
-`services.synthetic`) is written chunk by chunk as Parquet, so memory stays bounded however
+`batch.synthetic`) is written chunk by chunk as Parquet, so memory stays bounded however
 large the city (22 million subjects run on 2 cores and 24 GiB). Each rulebook is applied with
 the same plan `trustledger rescore` uses, twice: to the records as reported, and to the truth
 (the records without the erroneous ones), which measures wrongful listings. Everything the
