@@ -11,7 +11,7 @@ import difflib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -144,6 +144,38 @@ class Measure(_Strict):
     name: Text | None = None
 
 
+_END_CACHE_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TypePlan:
+    """What scoring needs of one record type, computed once per rulebook.
+
+    `ends` caches `type.end` per (decided_on, fulfilled_on): a ledger holds millions of records
+    but only a few thousand distinct days, and the answer depends on nothing else.
+    """
+
+    type: RecordType
+    code: str
+    points: int
+    cap: int | None
+    tier_cap_rank: int  # -1: the type caps no tier
+    suspend_when_disputed: bool
+    repairable: bool
+    lists: tuple[tuple[str, timedelta], ...]  # (list code, notice period) the type enters
+    ends: dict[tuple[date, date | None], date] = field(default_factory=dict)
+
+    def end(self, decided_on: date, fulfilled_on: date | None) -> date:
+        key = (decided_on, fulfilled_on if self.repairable else None)
+        ends = self.ends
+        end = ends.get(key)
+        if end is None:
+            if len(ends) >= _END_CACHE_LIMIT:
+                ends.clear()
+            end = ends[key] = self.type.end(decided_on, fulfilled_on)
+        return end
+
+
 @dataclass(frozen=True)
 class RulebookIndex:
     """Look-up tables built once per rulebook so that scoring a subject is a few dict hits."""
@@ -155,6 +187,11 @@ class RulebookIndex:
     measures_by_list: dict[str, tuple[Measure, ...]]
     measures_by_tier: dict[str, tuple[Measure, ...]]
     lists: dict[str, ListSpec] = field(default_factory=dict)
+    # Per subject kind, the plans of the record types that apply to that kind.
+    plans: dict[SubjectKind, dict[str, TypePlan]] = field(default_factory=dict)
+    tier_mins: tuple[int, ...] = ()
+    # Values the engine derives from the rulebook alone, built on first use (immutable values).
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
 
 
 class Rulebook(_Strict):
@@ -183,6 +220,23 @@ class Rulebook(_Strict):
                 by_list.setdefault(m.list, []).append(m)
             if m.tier is not None:
                 by_tier.setdefault(m.tier, []).append(m)
+        tier_rank = {t.code: i for i, t in enumerate(self.tiers)}
+        plans: dict[SubjectKind, dict[str, TypePlan]] = {}
+        for t in self.record_types:
+            plan = TypePlan(
+                type=t,
+                code=t.code,
+                points=t.points,
+                cap=t.cap,
+                tier_cap_rank=-1 if t.tier_cap is None else tier_rank.get(t.tier_cap, -1),
+                suspend_when_disputed=t.suspend_when_disputed,
+                repairable=t.repair is not None,
+                lists=tuple(
+                    (s.code, timedelta(days=s.notice_days)) for s in lists_by_type.get(t.code, ())
+                ),
+            )
+            for kind in t.subject_kinds:
+                plans.setdefault(kind, {})[t.code] = plan
         return RulebookIndex(
             types={t.code: t for t in self.record_types},
             tier_rank={t.code: i for i, t in enumerate(self.tiers)},
@@ -191,6 +245,8 @@ class Rulebook(_Strict):
             measures_by_list={k: tuple(v) for k, v in by_list.items()},
             measures_by_tier={k: tuple(v) for k, v in by_tier.items()},
             lists={s.code: s for s in self.lists},
+            plans=plans,
+            tier_mins=tuple(t.min for t in self.tiers),
         )
 
     def record_type(self, code: str) -> RecordType | None:
