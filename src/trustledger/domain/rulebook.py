@@ -190,6 +190,7 @@ class RulebookIndex:
     # Per subject kind, the plans of the record types that apply to that kind.
     plans: dict[SubjectKind, dict[str, TypePlan]] = field(default_factory=dict)
     tier_mins: tuple[int, ...] = ()
+    type_plans: dict[str, TypePlan] = field(default_factory=dict)
     # Values the engine derives from the rulebook alone, built on first use (immutable values).
     memo: dict[tuple[object, ...], object] = field(default_factory=dict)
 
@@ -222,6 +223,7 @@ class Rulebook(_Strict):
                 by_tier.setdefault(m.tier, []).append(m)
         tier_rank = {t.code: i for i, t in enumerate(self.tiers)}
         plans: dict[SubjectKind, dict[str, TypePlan]] = {}
+        type_plans: dict[str, TypePlan] = {}
         for t in self.record_types:
             plan = TypePlan(
                 type=t,
@@ -235,6 +237,7 @@ class Rulebook(_Strict):
                     (s.code, timedelta(days=s.notice_days)) for s in lists_by_type.get(t.code, ())
                 ),
             )
+            type_plans[t.code] = plan
             for kind in t.subject_kinds:
                 plans.setdefault(kind, {})[t.code] = plan
         return RulebookIndex(
@@ -246,6 +249,7 @@ class Rulebook(_Strict):
             measures_by_tier={k: tuple(v) for k, v in by_tier.items()},
             lists={s.code: s for s in self.lists},
             plans=plans,
+            type_plans=type_plans,
             tier_mins=tuple(t.min for t in self.tiers),
         )
 

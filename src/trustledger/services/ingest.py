@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, BinaryIO, TextIO
 
 from trustledger.domain.intake import FIELDS, Intake, NewRecord, Rejected, subjects_of
@@ -171,11 +171,11 @@ def record_row(source: str, r: NewRecord) -> dict[str, Any]:
 def listing_starts(book: Rulebook, r: NewRecord) -> dict[str, date]:
     """The day each list this record can enter takes effect: the notice period runs from the
     notification (never before the decision)."""
+    plan = book.index.type_plans.get(r.type)
+    if plan is None or not plan.lists:
+        return {}
     notified = r.decided_on if r.notified_on is None else max(r.decided_on, r.notified_on)
-    return {
-        spec.code: notified + timedelta(days=spec.notice_days)
-        for spec in book.index.lists_by_type.get(r.type, ())
-    }
+    return {code: notified + notice for code, notice in plan.lists}
 
 
 def audit_report(
@@ -299,7 +299,7 @@ def store_batch(
             uow, record_id, str(r.subject), r.fulfilled_on, by=source, actor=actor, note=None
         )
     if notices_out:
-        notices.enqueue(uow.connection, notices_out)
+        notices.enqueue_bulk(uow.connection, notices_out)  # the insert above wrote
     audit_report(uow, actor, source, batch, len(new))
     return out
 

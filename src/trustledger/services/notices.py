@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, insert, select, update
 
 from trustledger.services.ledger import Ledger
+from trustledger.store import bulk
 from trustledger.store.tables import outbox, records
 
 log = logging.getLogger("trustledger.notices")
@@ -41,6 +42,22 @@ def enqueue(conn: Connection, notices: Sequence[tuple[str, str, dict[str, Any]]]
                 for s, k, p in notices
             ],
         )
+
+
+def enqueue_bulk(conn: Connection, notices: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    """`enqueue` for many notices at once, written through the driver (an import's listings).
+
+    The caller's transaction must already have written: the rows go through its DBAPI
+    connection, so they commit or roll back with it.
+    """
+    bulk.insert_all(
+        conn,
+        outbox,
+        [
+            {"subject": s, "kind": k, "payload": json.dumps(p, ensure_ascii=False, default=str)}
+            for s, k, p in notices
+        ],
+    )
 
 
 def pending(conn: Connection, subject: str | None = None) -> list[dict[str, Any]]:
