@@ -451,7 +451,6 @@ def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
 def parse_rulebook(text: str) -> Rulebook:
     """Parse and validate a rulebook; raise RulebookInvalid listing every error."""
     try:
-        root = yaml.compose(text)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -462,6 +461,7 @@ def parse_rulebook(text: str) -> Rulebook:
     try:
         book = Rulebook.model_validate(data)
     except ValidationError as exc:
+        root = yaml.compose(text)  # only to point at lines: every import parses a rulebook
         errors = []
         for e in exc.errors():
             loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
@@ -470,12 +470,12 @@ def parse_rulebook(text: str) -> Rulebook:
                 message = "required field is missing"
             errors.append(RulebookError(_path(loc), message, _line_of(root, loc)))
         raise RulebookInvalid(errors) from None
-    errors = [
-        RulebookError(e.path, e.message, _line_of(root, _loc_of(e.path)))
-        for e in lawfulness_errors(book)
-    ]
-    if errors:
-        raise RulebookInvalid(errors)
+    unlawful = lawfulness_errors(book)
+    if unlawful:
+        root = yaml.compose(text)
+        raise RulebookInvalid(
+            [RulebookError(e.path, e.message, _line_of(root, _loc_of(e.path))) for e in unlawful]
+        )
     return book
 
 
