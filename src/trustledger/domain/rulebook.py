@@ -163,10 +163,15 @@ class TypePlan:
     suspend_when_disputed: bool
     repairable: bool
     lists: tuple[tuple[str, timedelta], ...]  # (list code, notice period) the type enters
-    ends: dict[tuple[date, date | None], date] = field(default_factory=dict)
+    # By decided_on, or by (decided_on, fulfilled_on) when the fulfilment can matter.
+    ends: dict[date | tuple[date, date], date] = field(default_factory=dict)
 
     def end(self, decided_on: date, fulfilled_on: date | None) -> date:
-        key = (decided_on, fulfilled_on if self.repairable else None)
+        key: date | tuple[date, date] = (
+            decided_on
+            if fulfilled_on is None or not self.repairable
+            else (decided_on, fulfilled_on)
+        )
         ends = self.ends
         end = ends.get(key)
         if end is None:

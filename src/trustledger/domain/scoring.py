@@ -186,11 +186,13 @@ def evaluate(
             continue
         if r.disputed and plan.suspend_when_disputed:
             continue
-        decided_on = r.decided_on
-        key = (decided_on, r.fulfilled_on if plan.repairable else None)
-        end = plan.ends.get(key)
+        fulfilled_on = r.fulfilled_on
+        if fulfilled_on is None or not plan.repairable:
+            end = plan.ends.get(r.decided_on)
+        else:
+            end = plan.ends.get((r.decided_on, fulfilled_on))
         if end is None:
-            end = plan.end(decided_on, r.fulfilled_on)
+            end = plan.end(r.decided_on, fulfilled_on)
         append_known((r, plan, end))
 
     contributions: list[Contribution] = []
