@@ -26,10 +26,10 @@ from sqlalchemy import delete, select
 from tests.batch.ledgers import populate
 from tests.conftest import TODAY, act
 from trustledger.batch.cluster import StandaloneCluster, loopback_env
+from trustledger.batch.synthetic import SOURCES
 from trustledger.services.admin import rulebooks
 from trustledger.services.context import Ledger
 from trustledger.services.intake.sources import add_source
-from trustledger.batch.synthetic import SOURCES
 from trustledger.store.batch_tables import standings
 
 AS_OF = TODAY + timedelta(days=20)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -137,7 +138,9 @@ class _ExitOneOnUsage(TyperCommand):
 
 @app.command("import", cls=_ExitOneOnUsage)
 def import_(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines or CSV.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines, CSV or Parquet.")
+    ],
     source: Annotated[str, typer.Option("--source", help="The reporting source's code.")],
     db: Db = None,
     as_json: Json = False,
@@ -149,18 +152,21 @@ def import_(
     system error.
     """
     read = ingest.reader_for(file.name)
-    with (
-        opened(db) as ledger,
-        progress_open(
+    description = f"importing {file.name}"
+    source_file: AbstractContextManager[Any] = (
+        progress_open(file, "rb", description=description, console=err, transient=as_json)
+        if ingest.is_binary(file.name)  # Parquet: bytes, and the reader seeks to its footer
+        else progress_open(
             file,
             "r",
             encoding="utf-8",
             newline="",
-            description=f"importing {file.name}",
+            description=description,
             console=err,
             transient=as_json,
-        ) as stream,
-    ):
+        )
+    )
+    with opened(db) as ledger, source_file as stream:
         report = ingest.import_rows(ledger, source, read(stream), actor=cli_actor())
 
     def human() -> None:

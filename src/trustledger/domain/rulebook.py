@@ -11,7 +11,7 @@ import difflib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -144,6 +144,43 @@ class Measure(_Strict):
     name: Text | None = None
 
 
+_END_CACHE_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TypePlan:
+    """What scoring needs of one record type, computed once per rulebook.
+
+    `ends` caches `type.end` per (decided_on, fulfilled_on): a ledger holds millions of records
+    but only a few thousand distinct days, and the answer depends on nothing else.
+    """
+
+    type: RecordType
+    code: str
+    points: int
+    cap: int | None
+    tier_cap_rank: int  # -1: the type caps no tier
+    suspend_when_disputed: bool
+    repairable: bool
+    lists: tuple[tuple[str, timedelta], ...]  # (list code, notice period) the type enters
+    # By decided_on, or by (decided_on, fulfilled_on) when the fulfilment can matter.
+    ends: dict[date | tuple[date, date], date] = field(default_factory=dict)
+
+    def end(self, decided_on: date, fulfilled_on: date | None) -> date:
+        key: date | tuple[date, date] = (
+            decided_on
+            if fulfilled_on is None or not self.repairable
+            else (decided_on, fulfilled_on)
+        )
+        ends = self.ends
+        end = ends.get(key)
+        if end is None:
+            if len(ends) >= _END_CACHE_LIMIT:
+                ends.clear()
+            end = ends[key] = self.type.end(decided_on, fulfilled_on)
+        return end
+
+
 @dataclass(frozen=True)
 class RulebookIndex:
     """Look-up tables built once per rulebook so that scoring a subject is a few dict hits."""
@@ -155,6 +192,12 @@ class RulebookIndex:
     measures_by_list: dict[str, tuple[Measure, ...]]
     measures_by_tier: dict[str, tuple[Measure, ...]]
     lists: dict[str, ListSpec] = field(default_factory=dict)
+    # Per subject kind, the plans of the record types that apply to that kind.
+    plans: dict[SubjectKind, dict[str, TypePlan]] = field(default_factory=dict)
+    tier_mins: tuple[int, ...] = ()
+    type_plans: dict[str, TypePlan] = field(default_factory=dict)
+    # Values the engine derives from the rulebook alone, built on first use (immutable values).
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
 
 
 class Rulebook(_Strict):
@@ -183,6 +226,25 @@ class Rulebook(_Strict):
                 by_list.setdefault(m.list, []).append(m)
             if m.tier is not None:
                 by_tier.setdefault(m.tier, []).append(m)
+        tier_rank = {t.code: i for i, t in enumerate(self.tiers)}
+        plans: dict[SubjectKind, dict[str, TypePlan]] = {}
+        type_plans: dict[str, TypePlan] = {}
+        for t in self.record_types:
+            plan = TypePlan(
+                type=t,
+                code=t.code,
+                points=t.points,
+                cap=t.cap,
+                tier_cap_rank=-1 if t.tier_cap is None else tier_rank.get(t.tier_cap, -1),
+                suspend_when_disputed=t.suspend_when_disputed,
+                repairable=t.repair is not None,
+                lists=tuple(
+                    (s.code, timedelta(days=s.notice_days)) for s in lists_by_type.get(t.code, ())
+                ),
+            )
+            type_plans[t.code] = plan
+            for kind in t.subject_kinds:
+                plans.setdefault(kind, {})[t.code] = plan
         return RulebookIndex(
             types={t.code: t for t in self.record_types},
             tier_rank={t.code: i for i, t in enumerate(self.tiers)},
@@ -191,6 +253,9 @@ class Rulebook(_Strict):
             measures_by_list={k: tuple(v) for k, v in by_list.items()},
             measures_by_tier={k: tuple(v) for k, v in by_tier.items()},
             lists={s.code: s for s in self.lists},
+            plans=plans,
+            type_plans=type_plans,
+            tier_mins=tuple(t.min for t in self.tiers),
         )
 
     def record_type(self, code: str) -> RecordType | None:
@@ -391,7 +456,6 @@ def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
 def parse_rulebook(text: str) -> Rulebook:
     """Parse and validate a rulebook; raise RulebookInvalid listing every error."""
     try:
-        root = yaml.compose(text)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -402,6 +466,7 @@ def parse_rulebook(text: str) -> Rulebook:
     try:
         book = Rulebook.model_validate(data)
     except ValidationError as exc:
+        root = yaml.compose(text)  # only to point at lines: every import parses a rulebook
         errors = []
         for e in exc.errors():
             loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
@@ -410,12 +475,12 @@ def parse_rulebook(text: str) -> Rulebook:
                 message = "required field is missing"
             errors.append(RulebookError(_path(loc), message, _line_of(root, loc)))
         raise RulebookInvalid(errors) from None
-    errors = [
-        RulebookError(e.path, e.message, _line_of(root, _loc_of(e.path)))
-        for e in lawfulness_errors(book)
-    ]
-    if errors:
-        raise RulebookInvalid(errors)
+    unlawful = lawfulness_errors(book)
+    if unlawful:
+        root = yaml.compose(text)
+        raise RulebookInvalid(
+            [RulebookError(e.path, e.message, _line_of(root, _loc_of(e.path))) for e in unlawful]
+        )
     return book
 
 

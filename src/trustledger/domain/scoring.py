@@ -6,13 +6,21 @@ public rulebook gets the same answer, and every point names the record and rule 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from trustledger.domain.identifiers import SubjectKind
-from trustledger.domain.rulebook import Effect, ListSpec, Measure, RecordType, Rulebook
+from trustledger.domain.rulebook import (
+    Effect,
+    ListSpec,
+    Measure,
+    Rulebook,
+    RulebookIndex,
+    TypePlan,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,18 +147,26 @@ class CheckResult:
     measures: tuple[MeasureInForce, ...]
 
 
-def _merge_span(spans: Iterable[tuple[date, date]], day: date) -> tuple[date, date] | None:
-    """The union of touching or overlapping spans [start, end) that contains `day`."""
-    current: tuple[date, date] | None = None
-    for start, end in sorted(spans):
-        if current is not None and start <= current[1]:
-            current = (current[0], max(current[1], end))
+def _merge_sorted_span(
+    spans: Sequence[tuple[date, date, str]], day: date
+) -> tuple[date, date, str] | None:
+    """The union of touching or overlapping spans [start, end) that contains `day`, and the
+    reference of the first span that contains it; `spans` are sorted."""
+    start0: date | None = None
+    end0 = day
+    because: str | None = None
+    for start, end, ref in spans:
+        if start0 is not None and start <= end0:
+            if end > end0:
+                end0 = end
         else:
-            if current is not None and current[0] <= day < current[1]:
-                return current
-            current = (start, end)
-    if current is not None and current[0] <= day < current[1]:
-        return current
+            if start0 is not None and start0 <= day < end0:
+                break
+            start0, end0 = start, end
+        if because is None and start <= day < end:
+            because = ref
+    if start0 is not None and start0 <= day < end0 and because is not None:
+        return start0, end0, because
     return None
 
 
@@ -170,45 +186,67 @@ def evaluate(
     """
     index = book.index
     scored = consent or kind not in book.score.requires_consent
+    plans = index.plans.get(kind, {})
 
     # Records that exist as of the day and apply to this kind under this rulebook.
-    known: list[tuple[Record, RecordType, date]] = []
+    known: list[tuple[Record, TypePlan, date]] = []
+    append_known = known.append
+    get_plan = plans.get
     for r in records:
         if r.voided or r.decided_on > as_of:
             continue
-        rt = index.types.get(r.type)
-        if rt is None or kind not in rt.subject_kinds:
+        plan = get_plan(r.type)
+        if plan is None:
             continue
-        if r.disputed and rt.suspend_when_disputed:
+        if r.disputed and plan.suspend_when_disputed:
             continue
-        known.append((r, rt, rt.end(r.decided_on, r.fulfilled_on)))
-    counting = [k for k in known if as_of < k[2]]
+        fulfilled_on = r.fulfilled_on
+        if fulfilled_on is None or not plan.repairable:
+            end = plan.ends.get(r.decided_on)
+        else:
+            end = plan.ends.get((r.decided_on, fulfilled_on))
+        if end is None:
+            end = plan.end(r.decided_on, fulfilled_on)
+        append_known((r, plan, end))
 
     contributions: list[Contribution] = []
     score: int | None = None
     tier: str | None = None
     tier_cap: TierCap | None = None
     if scored:
-        by_type: dict[str, list[tuple[Record, RecordType, date]]] = {}
-        for item in counting:
-            by_type.setdefault(item[1].code, []).append(item)
         total = book.score.base
+        # (counts_until, type, reference, source, order, points): sorting these sorts the
+        # contributions by (counts_until, type, reference, source), ties in the order made.
+        rows: list[tuple[date, str, str, str, int, int]] = []
+        grouped: dict[str, list[tuple[Record, TypePlan, date]]] = {}
+        for item in known:
+            r, plan, end = item
+            if as_of < end:
+                if plan.cap is None and plan.tier_cap_rank < 0:
+                    rows.append((end, r.type, r.reference, r.source, len(rows), plan.points))
+                    total += plan.points
+                else:
+                    grouped.setdefault(plan.code, []).append(item)
         worst_cap = -1
-        capped_by: tuple[Record, RecordType, date] | None = None
-        for items in by_type.values():
-            # Oldest first; (source, reference) is unique, so the order never depends on input.
-            items.sort(key=lambda k: (k[0].decided_on, k[0].reference, k[0].source))
-            rt = items[0][1]
-            room = rt.cap if rt.cap is not None else None
-            for r, _, end in items:
-                points = rt.points
-                if room is not None:
-                    points = max(-room, min(room, points))
+        capped_by: tuple[Record, TypePlan, date] | None = None
+        for items in grouped.values():
+            plan = items[0][1]
+            room = plan.cap
+            if room is None:
+                for r, _, end in items:
+                    rows.append((end, r.type, r.reference, r.source, len(rows), plan.points))
+                    total += plan.points
+            else:
+                # Oldest first; (source, reference) is unique, so the order never depends on
+                # input.
+                items.sort(key=lambda k: (k[0].decided_on, k[0].reference, k[0].source))
+                for r, _, end in items:
+                    points = max(-room, min(room, plan.points))
                     room -= abs(points)
-                contributions.append(Contribution(r.reference, r.source, r.type, points, end))
-                total += points
-            if rt.tier_cap is not None:
-                rank = index.tier_rank[rt.tier_cap]
+                    rows.append((end, r.type, r.reference, r.source, len(rows), points))
+                    total += points
+            rank = plan.tier_cap_rank
+            if rank >= 0:
                 # The record that caps longest among the worst cap's: its end is the cap's end.
                 last = max(items, key=lambda k: (k[2], k[0].reference, k[0].source))
                 if rank > worst_cap or (
@@ -216,12 +254,20 @@ def evaluate(
                 ):
                     worst_cap, capped_by = rank, last
         score = max(book.score.min, min(book.score.max, total))
-        rank = next(i for i, t in enumerate(book.tiers) if score >= t.min)
+        rank = 0
+        for minimum in index.tier_mins:
+            if score >= minimum:
+                break
+            rank += 1
         tier = book.tiers[max(rank, worst_cap)].code
         if worst_cap > rank and capped_by is not None:
-            r, rt, end = capped_by
-            tier_cap = TierCap(tier, book.tiers[rank].code, rt.code, r.reference, r.source, end)
-        contributions.sort(key=lambda c: (c.counts_until, c.type, c.reference, c.source))
+            r, plan, end = capped_by
+            tier_cap = TierCap(tier, book.tiers[rank].code, plan.code, r.reference, r.source, end)
+        rows.sort()
+        contributions = [
+            Contribution(reference, source, type_, points, end)
+            for end, type_, reference, source, _, points in rows
+        ]
 
     def confirmed(spec: ListSpec) -> Confirmation | None:
         if spec.review != "required":
@@ -236,32 +282,33 @@ def evaluate(
     memberships: list[Membership] = []
     awaiting: list[Membership] = []
     entering: dict[str, list[tuple[date, date, str]]] = {}
-    for r, rt, end in known:
-        for spec in index.lists_by_type.get(rt.code, ()):
-            notified = r.decided_on if r.notified_on is None else max(r.decided_on, r.notified_on)
-            start = notified + timedelta(days=spec.notice_days)
+    for r, plan, end in known:
+        if not plan.lists:
+            continue
+        notified = r.decided_on if r.notified_on is None else max(r.decided_on, r.notified_on)
+        for code, notice in plan.lists:
+            start = notified + notice
             if start < end:
-                entering.setdefault(spec.code, []).append((start, end, r.reference))
+                entering.setdefault(code, []).append((start, end, r.reference))
     pending: list[Pending] = []
     for code, spans in entering.items():
         spec = index.lists[code]
-        span = _merge_span(((s, e) for s, e, _ in spans), as_of)
+        spans.sort()
+        span = _merge_sorted_span(spans, as_of)
         if span is None:
             # Not on the list today; an entry whose notice period is still running is pending.
             upcoming = min(((s, ref) for s, e, ref in spans if as_of < s), default=None)
             if upcoming is not None:
                 pending.append(Pending(code, upcoming[0], f"record:{upcoming[1]}"))
             continue
-        since = span[0]
-        because = next(ref for s, e, ref in sorted(spans) if s <= as_of < e)
-        membership = Membership(code, spec.kind, since, span[1], f"record:{because}")
+        since, until, because = span
         if spec.review == "required":
             confirmation = confirmed(spec)
             if confirmation is None:
-                awaiting.append(membership)
+                awaiting.append(Membership(code, spec.kind, since, until, f"record:{because}"))
                 continue
-            membership = replace(membership, since=max(since, confirmation.confirmed_on))
-        memberships.append(membership)
+            since = max(since, confirmation.confirmed_on)
+        memberships.append(Membership(code, spec.kind, since, until, f"record:{because}"))
     if tier is not None:
         for spec in index.tier_lists:
             if tier not in (spec.entry.tiers or ()):
@@ -276,11 +323,9 @@ def evaluate(
 
     measures: list[MeasureInForce] = []
     for m in memberships:
-        for measure in index.measures_by_list.get(m.list, ()):
-            measures.append(_in_force(measure, f"list:{m.list}", m.until))
+        measures.extend(_list_measures(index, m.list, m.until))
     if tier is not None:
-        for measure in index.measures_by_tier.get(tier, ()):
-            measures.append(_in_force(measure, f"tier:{tier}", None))
+        measures.extend(_tier_measures(index, tier))
 
     return Standing(
         as_of=as_of,
@@ -312,6 +357,34 @@ def evaluate_file(book: Rulebook, file: SubjectFile, as_of: date) -> Standing:
         consent=file.consent,
         confirmations=file.confirmations,
     )
+
+
+_MEMO_LIMIT = 100_000
+
+
+def _tier_measures(index: RulebookIndex, tier: str) -> tuple[MeasureInForce, ...]:
+    """The measures a tier brings, built once per rulebook and tier (they are immutable)."""
+    key = ("tier-measures", tier)
+    cached = index.memo.get(key)
+    if cached is None:
+        cached = index.memo[key] = tuple(
+            _in_force(m, f"tier:{tier}", None) for m in index.measures_by_tier.get(tier, ())
+        )
+    return cast(tuple[MeasureInForce, ...], cached)
+
+
+def _list_measures(
+    index: RulebookIndex, code: str, until: date | None
+) -> tuple[MeasureInForce, ...]:
+    key = ("list-measures", code, until)
+    cached = index.memo.get(key)
+    if cached is None:
+        if len(index.memo) >= _MEMO_LIMIT:
+            index.memo.clear()
+        cached = index.memo[key] = tuple(
+            _in_force(m, f"list:{code}", until) for m in index.measures_by_list.get(code, ())
+        )
+    return cast(tuple[MeasureInForce, ...], cached)
 
 
 def _in_force(measure: Measure, because: str, until: date | None) -> MeasureInForce:

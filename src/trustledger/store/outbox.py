@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
+from trustledger.store import bulk
 from trustledger.store.tables import outbox
 
 Notice = tuple[str, str, dict[str, Any]]  # (subject, kind, payload)
@@ -19,19 +20,13 @@ class OutboxRepository:
         self.conn = conn
 
     def enqueue(self, notices: Sequence[Notice]) -> None:
-        """Queue (subject, kind, payload) notices in the caller's transaction."""
-        if notices:
-            self.conn.execute(
-                insert(outbox),
-                [
-                    {
-                        "subject": s,
-                        "kind": k,
-                        "payload": json.dumps(p, ensure_ascii=False, default=str),
-                    }
-                    for s, k, p in notices
-                ],
-            )
+        """Queue (subject, kind, payload) notices in the caller's transaction (an import's
+        thousands of listing notices go through the driver in one bulk write)."""
+        rows = [
+            {"subject": s, "kind": k, "payload": json.dumps(p, ensure_ascii=False, default=str)}
+            for s, k, p in notices
+        ]
+        bulk.insert_all(self.conn, outbox, rows)
 
     def of(self, subject: str | None = None) -> list[dict[str, Any]]:
         """Every notice (of one subject), oldest first, payloads parsed."""

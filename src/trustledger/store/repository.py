@@ -219,6 +219,7 @@ _IDS_BY_REFERENCE = select(records.c.reference, records.c.id).where(
     records.c.reference.in_(bindparam("refs", expanding=True)),
 )
 _KEY = ("source", "reference")
+STORED_CHUNK = 5000  # references per query (SQLite takes up to 32,766 parameters)
 _STORED = select(
     records.c.id,
     records.c.reference,
@@ -249,13 +250,16 @@ class RecordRepository:
         reference -> id, as the insert itself reports them (rows come from one source)."""
         return {ref: int(id_) for id_, _, ref in bulk.insert_new(self.conn, records, rows, _KEY)}
 
-    def stored(self, source: str, references: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The stored rows of these references of a source, by reference (for comparison)."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(references), 500):
-            chunk = list(references[start : start + 500])
-            rows = self.conn.execute(_STORED, {"source": source, "refs": chunk})
-            found.update({r.reference: dict(r._mapping) for r in rows})
+    def stored(self, source: str, references: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """The stored rows of these references of a source, by reference (for comparison).
+
+        A re-import reads every reference it sends: one query per 5,000, each row a read-only
+        mapping over its fetched tuple (no copy)."""
+        found: dict[str, Mapping[str, Any]] = {}
+        for start in range(0, len(references), STORED_CHUNK):
+            chunk = list(references[start : start + STORED_CHUNK])
+            rows = self.conn.execute(_STORED, {"source": source, "refs": chunk}).all()
+            found.update({row[1]: row._mapping for row in rows})
         return found
 
     def of_subject(self, subject_id: str) -> list[Record]:
