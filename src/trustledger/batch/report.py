@@ -57,6 +57,14 @@ def _bars(
         ax.legend()
 
 
+def _keys(summaries: list[dict[str, Any]], field: str) -> list[str]:
+    """The keys of `field` over all summaries, in order of first appearance."""
+    keys: list[str] = []
+    for s in summaries:
+        keys += [k for k in s[field] if k not in keys]
+    return keys
+
+
 def _charts(summaries: list[dict[str, Any]], directory: Path) -> dict[str, str]:
     directory.mkdir(parents=True, exist_ok=True)
     charts: dict[str, str] = {}
@@ -88,16 +96,12 @@ def _charts(summaries: list[dict[str, Any]], directory: Path) -> dict[str, str]:
 
     fig = Figure(figsize=(8, 3.2))
     ax = fig.subplots()
-    tiers: list[str] = []
-    for s in summaries:
-        tiers += [t for t in s["tiers"] if t not in tiers]
+    tiers = _keys(summaries, "tiers")
     _bars(ax, tiers, [(_label(s), [s["tiers"].get(t, 0) for t in tiers]) for s in summaries])
     ax.set_ylabel("subjects")
     charts["tiers"] = _png(fig, directory / "tiers.png")
 
-    codes: list[str] = []
-    for s in summaries:
-        codes += [c for c in s["lists"] if c not in codes]
+    codes = _keys(summaries, "lists")
     fig = Figure(figsize=(8, 0.5 + 0.45 * max(len(codes), 1)))
     ax = fig.subplots()
     _bars(
@@ -109,9 +113,7 @@ def _charts(summaries: list[dict[str, Any]], directory: Path) -> dict[str, str]:
     ax.set_xlabel("subjects on the list on the day")
     charts["lists"] = _png(fig, directory / "lists.png")
 
-    actions: list[str] = []
-    for s in summaries:
-        actions += [a for a in s["restricted_per_year"] if a not in actions]
+    actions = _keys(summaries, "restricted_per_year")
     fig = Figure(figsize=(8, 0.5 + 0.4 * max(len(actions), 1)))
     ax = fig.subplots()
     _bars(

@@ -13,8 +13,16 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.progress import Progress as RichProgress
-from rich.progress import TaskID
 
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
@@ -105,6 +113,21 @@ def transaction(db: str | None) -> Iterator[Context]:
     work ends without an error."""
     with opened(db) as ledger, ledger.transaction(cli_actor()) as ctx:
         yield ctx
+
+
+def progress_bars(quiet: bool = False) -> RichProgress:
+    """The CLI's progress display on stderr: a bar per step (nothing with `--json`)."""
+    return RichProgress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=quiet,
+        disable=quiet,
+    )
 
 
 def bars(progress: RichProgress) -> Progress:

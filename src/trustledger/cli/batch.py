@@ -9,38 +9,27 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from trustledger.batch.plan import ENGINES
-from trustledger.cli.app import AsOf, Db, Json, app, bars, cli_actor, emit, err, opened, out
+from trustledger.cli.app import (
+    AsOf,
+    Db,
+    Json,
+    app,
+    bars,
+    cli_actor,
+    emit,
+    err,
+    opened,
+    out,
+    progress_bars,
+)
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
 from trustledger.services.context import today
 
 # The services behind these commands import DuckDB, Arrow and matplotlib: they are imported
 # inside the commands, so that every other `trustledger` command starts as fast as before.
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=quiet,
-        disable=quiet,
-    )
 
 
 def _engine(value: str) -> str:
@@ -78,7 +67,7 @@ def export(
     """Snapshot the ledger as Parquet for columnar jobs (rescore, Spark on a cluster)."""
     from trustledger.services import rescore as rescore_service
 
-    with opened(db) as ledger, _progress(as_json) as progress:
+    with opened(db) as ledger, progress_bars(as_json) as progress:
         result = rescore_service.export_parquet(
             ledger, parquet, actor=cli_actor(), progress=bars(progress)
         )
@@ -162,7 +151,7 @@ def rescore(
     if engine == "spark" and not spark.available():
         err.print(f"[red]error:[/red] {spark.MISSING}", highlight=False)
         raise typer.Exit(1)
-    with opened(db) as ledger, _progress(as_json) as progress:
+    with opened(db) as ledger, progress_bars(as_json) as progress:
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
         result = rescore_service.rescore(
@@ -251,7 +240,7 @@ def simulate(
     assumptions = simulate_service.Assumptions()
     if reviewers is not None:
         assumptions = replace(assumptions, reviewers=reviewers)
-    with _progress(as_json) as progress:
+    with progress_bars(as_json) as progress:
         result = simulate_service.simulate(
             book,
             other,

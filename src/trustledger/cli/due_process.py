@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from trustledger.cli.app import (
@@ -22,6 +21,7 @@ from trustledger.cli.app import (
     err,
     opened,
     out,
+    progress_bars,
     transaction,
 )
 from trustledger.services.due_process import access, consent, disputes, notices, repairs, review
@@ -133,14 +133,7 @@ def proposals_scan(as_of: AsOf = None, db: Db = None, as_json: Json = False) -> 
     """Propose entries into review-required lists; end confirmed ones that lapsed."""
     with (
         opened(db) as ledger,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=as_json,
-        ) as progress,
+        progress_bars(as_json) as progress,
     ):
         data = review.scan(ledger, as_of, actor=cli_actor(), progress=bars(progress))
     emit(

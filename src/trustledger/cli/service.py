@@ -7,14 +7,6 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from trustledger.cli.app import (
@@ -24,10 +16,10 @@ from trustledger.cli.app import (
     bars,
     cli_actor,
     emit,
-    err,
     keys_app,
     opened,
     out,
+    progress_bars,
     transaction,
 )
 from trustledger.domain.roles import Role
@@ -164,14 +156,7 @@ def demo(
 
     started = time.monotonic()
     url = db or "sqlite:///trustledger-demo.db"
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=err,
-    ) as progress:
+    with progress_bars() as progress:
         city = demo_service.build(
             url,
             persons=persons,

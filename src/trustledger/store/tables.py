@@ -109,6 +109,16 @@ api_keys = Table(
 
 # --- due process (migration 0005) -----------------------------------------------------------
 
+
+def _decision() -> tuple[Column[object], ...]:
+    """Who decided a case, on what day, and why (the reason is shown to the subject)."""
+    return (
+        Column("decided_on", Date, nullable=True),
+        Column("decided_by", String(200), nullable=True),
+        Column("reason", Text, nullable=True),
+    )
+
+
 disputes = Table(
     "disputes",
     metadata,
@@ -120,9 +130,7 @@ disputes = Table(
     Column("filed_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("status", String(20), nullable=False),  # open | upheld | rejected
-    Column("decided_on", Date, nullable=True),
-    Column("decided_by", String(200), nullable=True),
-    Column("reason", Text, nullable=True),
+    *_decision(),
     Column("filed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_disputes_subject", "subject"),
     Index("ix_disputes_status_due", "status", "due_on"),
@@ -138,9 +146,7 @@ proposals = Table(
     Column("proposed_on", Date, nullable=False),
     Column("status", String(20), nullable=False),  # pending | confirmed | rejected | ended
     Column("statement", Text, nullable=True),  # the subject's, before the decision
-    Column("decided_on", Date, nullable=True),
-    Column("decided_by", String(200), nullable=True),
-    Column("reason", Text, nullable=True),
+    *_decision(),
     Column("ended_on", Date, nullable=True),
     Index("ix_proposals_subject", "subject"),
     Index("ix_proposals_status", "status"),
@@ -155,9 +161,7 @@ repairs = Table(
     Column("commitment", Text, nullable=False),
     Column("requested_on", Date, nullable=False),
     Column("status", String(20), nullable=False),  # open | approved | rejected
-    Column("decided_on", Date, nullable=True),
-    Column("decided_by", String(200), nullable=True),
-    Column("reason", Text, nullable=True),
+    *_decision(),
     Index("ix_repairs_subject", "subject"),
 )
 

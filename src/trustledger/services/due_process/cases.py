@@ -25,9 +25,9 @@ def decide(
     reason: str,
     *,
     effect: Callable[[dict[str, Any], str], None] = lambda case, status: None,
-    notice: Callable[[dict[str, Any], str], dict[str, Any]],
 ) -> dict[str, Any]:
-    """Decide an open case: the decision, its `effect`, the audit event and the notice."""
+    """Decide an open case: the decision, its `effect`, the audit event and the notice that
+    tells the subject the outcome and its reason."""
     status = kind.outcome(outcome)
     reason_given(reason)
     case = cases.get(case_id)
@@ -49,13 +49,18 @@ def decide(
         current = cases.get(case_id)
         raise Conflict(f"{kind.name} {case_id} was already decided ({current['status']})")
     effect(case, status)
+    name = kind.name.split()[0]  # dispute, proposal, repair
     ctx.uow.audit.append(
         actor=ctx.actor,
-        action=f"{kind.name.split()[0]}.decide",
+        action=f"{name}.decide",
         subject=case["subject"],
-        detail={kind.name.split()[0]: case_id, "status": status},
+        detail={name: case_id, "status": status},
     )
-    ctx.uow.outbox.enqueue([(case["subject"], kind.name.split()[0], notice(case, status))])
+    about = {k: case[k] for k in ("record_id", "list") if k in case}
+    if "record_id" in about:
+        about["record"] = about.pop("record_id")
+    notice = {name: case_id, **about, "status": status, "reason": reason}
+    ctx.uow.outbox.enqueue([(case["subject"], name, notice)])
     row = cases.get(case_id)
     assert row is not None
     return plain_row(row)

@@ -104,17 +104,7 @@ def decide(ctx: Context, dispute_id: int, outcome: str, reason: str) -> dict[str
             ctx.uow.records.mark(record_id, disputed=False)
             ctx.uow.records.add_event(record_id, "dispute_rejected", day, ctx.actor, reason)
 
-    def notice(dispute: dict[str, Any], status: str) -> dict[str, Any]:
-        return {
-            "dispute": dispute_id,
-            "record": dispute["record_id"],
-            "status": status,
-            "reason": reason,
-        }
-
-    row = cases.decide(
-        ctx, DISPUTE, ctx.uow.disputes, dispute_id, outcome, reason, effect=effect, notice=notice
-    )
+    row = cases.decide(ctx, DISPUTE, ctx.uow.disputes, dispute_id, outcome, reason, effect=effect)
     row.pop("filed_at", None)
     row["overdue"] = False
     return row

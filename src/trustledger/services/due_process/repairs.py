@@ -61,14 +61,4 @@ def decide(ctx: Context, repair_id: int, approve: bool, reason: str) -> dict[str
             note = f"repair {repair_id} approved: {reason}"
             ctx.uow.records.add_event(repair["record_id"], "fulfilled", ctx.today, ctx.actor, note)
 
-    def notice(repair: dict[str, Any], status: str) -> dict[str, Any]:
-        return {
-            "repair": repair_id,
-            "record": repair["record_id"],
-            "status": status,
-            "reason": reason,
-        }
-
-    return cases.decide(
-        ctx, REPAIR, ctx.uow.repairs, repair_id, outcome, reason, effect=effect, notice=notice
-    )
+    return cases.decide(ctx, REPAIR, ctx.uow.repairs, repair_id, outcome, reason, effect=effect)

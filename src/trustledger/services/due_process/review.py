@@ -137,14 +137,4 @@ def decide(ctx: Context, proposal_id: int, confirm: bool, reason: str) -> dict[s
     condition lapses."""
     outcome = ProposalStatus.CONFIRMED if confirm else ProposalStatus.REJECTED
 
-    def notice(proposal: dict[str, Any], status: str) -> dict[str, Any]:
-        return {
-            "proposal": proposal_id,
-            "list": proposal["list"],
-            "status": status,
-            "reason": reason,
-        }
-
-    return cases.decide(
-        ctx, PROPOSAL, ctx.uow.proposals, proposal_id, outcome, reason, notice=notice
-    )
+    return cases.decide(ctx, PROPOSAL, ctx.uow.proposals, proposal_id, outcome, reason)
