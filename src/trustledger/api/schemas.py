@@ -7,6 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trustledger.services.answers.checks import MAX_SUBJECTS
+from trustledger.services.intake.records import MAX_BATCH
+
 DEBTOR = "cn-rid:11010519491231002X"
 # Ledger ids are 64-bit: a larger number names nothing (and must not reach the database).
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -53,7 +56,7 @@ class RecordIn(BaseModel):
 
 class RecordBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    records: list[RecordIn] = Field(max_length=10_000)
+    records: list[RecordIn] = Field(max_length=MAX_BATCH)
 
 
 class ListingOut(BaseModel):
@@ -61,7 +64,9 @@ class ListingOut(BaseModel):
     from_: str = Field(alias="from", description="the day the listing takes effect")
 
 
-class ItemResult(BaseModel):
+class ItemOut(BaseModel):
+    """The published shape of `services.intake.records.ItemResult.as_json()`."""
+
     index: int
     status: str = Field(description="inserted | duplicate | fulfilled | conflict | rejected")
     id: int | None = Field(default=None, description="the stored record (also for a conflict)")
@@ -79,7 +84,7 @@ class SubmitResult(BaseModel):
     fulfilled: int
     conflicts: int
     rejected: int
-    results: list[ItemResult]
+    results: list[ItemOut]
 
 
 class FulfilIn(BaseModel):
@@ -156,7 +161,7 @@ class BatchCheckIn(BaseModel):
         },
     )
     action: str
-    subjects: list[str] = Field(min_length=1, max_length=1_000)
+    subjects: list[str] = Field(min_length=1, max_length=MAX_SUBJECTS)
     as_of: date | None = None
 
 
