@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import cast
+from typing import NamedTuple, cast
 
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.rulebook import (
@@ -64,9 +64,12 @@ class SubjectFile:
     known: bool = False  # whether the ledger holds the subject at all
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    """The points one record gives on the day, and the first day it stops counting."""
+class Contribution(NamedTuple):
+    """The points one record gives on the day, and the first day it stops counting.
+
+    A named tuple, not a frozen dataclass: a standing holds one per counting record and a
+    frozen dataclass costs several times more to build (scoring is the hot path).
+    """
 
     reference: str
     source: str
