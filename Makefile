@@ -47,4 +47,4 @@ LOCALE := src/trustledger/web/locale
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -o $(LOCALE)/messages.pot --no-location --sort-output \
 	  --project trustledger .
-	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-location --no-wrap
+	$(BIN)/pybabel update -N -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap

@@ -39,6 +39,8 @@ PAGES: dict[str, str | set[Permission]] = {
     "/me/disputes/new": {Permission.SELF_WRITE},
     "/me/disputes/{dispute_id}": {Permission.SELF_READ},
     "/review": DECIDERS,
+    "/agency": {Permission.RECORDS_WRITE},
+    "/agency/upload": {Permission.RECORDS_WRITE},
 }
 FILLED = {"/lists/{code}": "/lists/dishonest-debtors"}
 
@@ -101,6 +103,7 @@ def _html_pages(browser: Callable[[], TestClient], keys: Keys, ids: dict[str, in
     public = browser()
     person = signed_in(browser, keys.secret["person"])
     reviewer = signed_in(browser, keys.secret["reviewer"])
+    court = signed_in(browser, keys.secret["court"])
     wanted = [
         (public, "/"),
         (public, "/rulebook"),
@@ -113,6 +116,8 @@ def _html_pages(browser: Callable[[], TestClient], keys: Keys, ids: dict[str, in
         (person, f"/me/disputes/{ids['dispute']}"),
         (person, "/review"),  # the 403 page
         (reviewer, "/review"),
+        (court, "/agency"),
+        (court, "/agency/upload"),
     ]
     return [(path, client.get(path)) for client, path in wanted]
 
@@ -338,3 +343,72 @@ def test_the_catalogs_translate_every_message() -> None:
         assert wanted <= set(catalog), (code, wanted - set(catalog))
         if code == "zh_Hans":
             assert [m for m in wanted if not catalog[m]] == []
+
+
+def test_an_agency_reports_fulfils_voids_and_uploads(
+    ledger: Ledger, browser: Callable[[], TestClient], keys: Keys, day: date
+) -> None:
+    court = signed_in(browser, keys.secret["court"])
+    court.headers["Accept-Language"] = "en"
+    page = court.get("/agency").text
+    assert 'value="court.dishonest_debtor"' in page and 'value="tax.a_grade"' not in page
+    token = csrf(court, "/agency")
+    one = {
+        "subject": PERSON,
+        "type": "court.dishonest_debtor",
+        "reference": "(2026)A1",
+        "decided_on": (day - days(3)).isoformat(),
+        "csrf": token,
+    }
+    r = court.post("/agency/records", data=one)
+    assert r.status_code == 200 and "Stored" in r.text, r.text
+    shown = re.search(r"record #(\d+)", r.text)
+    assert shown, r.text
+    assert court.post("/agency/records", data=one).text.count("duplicate") >= 1
+    bad = {**one, "reference": "(2026)A2", "subject": "cn-rid:123"}
+    r = court.post("/agency/records", data=bad)
+    assert r.status_code == 422 and "subject" in r.text
+    assert 'value="(2026)A2"' in r.text  # the form keeps what was typed
+    r = court.post("/agency/records", data={**one, "decided_on": (day - days(4)).isoformat()})
+    assert r.status_code == 409  # same reference, other content
+    with ledger.uow() as uow:
+        [stored] = uow.records.all_of_subject(PERSON)
+    assert stored["id"] == int(shown.group(1))
+    r = court.post(
+        "/agency/fulfil",
+        data={"record": str(stored["id"]), "fulfilled_on": day.isoformat(), "csrf": token},
+    )
+    assert r.status_code == 200 and "marked fulfilled" in r.text
+    r = court.post("/agency/void", data={"record": str(stored["id"]), "reason": "", "csrf": token})
+    assert r.status_code == 422
+    r = court.post(
+        "/agency/void", data={"record": str(stored["id"]), "reason": "Clerical.", "csrf": token}
+    )
+    assert r.status_code == 200 and "voided" in r.text
+    traffic = signed_in(browser, keys.secret["traffic"])  # another source's record: not found
+    r = traffic.post(
+        "/agency/void",
+        data={"record": str(stored["id"]), "reason": "x", "csrf": csrf(traffic, "/agency")},
+    )
+    assert r.status_code == 404
+
+    decided = (day - days(2)).isoformat()
+    csv_text = (
+        "subject,type,reference,decided_on\n"
+        f"{PERSON},court.dishonest_debtor,(2026)U1,{decided}\n"
+        f"cn-rid:1,court.dishonest_debtor,(2026)U2,{decided}\n"
+        f"{PERSON},court.dishonest_debtor,(2026)U1,{decided}\n"
+    )
+    r = court.post(
+        "/agency/upload",
+        data={"csrf": token},
+        files={"file": ("records.csv", csv_text.encode(), "text/csv")},
+    )
+    assert r.status_code == 200, r.text
+    page = structure(r.text)
+    assert page.h1 == 1
+    assert re.search(r"Stored</th><td class=\"num\">1<", r.text)
+    assert re.search(r"duplicate\)</th><td class=\"num\">1<", r.text)
+    assert re.search(r"<td class=\"num\">3</td><td>subject: ", r.text)  # line 3 and why
+    r = court.post("/agency/upload", files={"file": ("records.csv", csv_text.encode(), "text/csv")})
+    assert r.status_code == 403  # no CSRF token
