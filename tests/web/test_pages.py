@@ -43,6 +43,18 @@ PAGES: dict[str, str | set[Permission]] = {
     "/agency/upload": {Permission.RECORDS_WRITE},
 }
 FILLED = {"/lists/{code}": "/lists/dishonest-debtors"}
+# Every form's target (POST) and who may send it.
+FORMS: dict[str, str | set[Permission]] = {
+    "/signin": PUBLIC,
+    "/signout": PUBLIC,
+    "/me/consent": {Permission.SELF_WRITE},
+    "/me/disputes": {Permission.SELF_WRITE},
+    "/review/{kind}/{case_id}": {Permission.DISPUTES_DECIDE},
+    "/agency/records": {Permission.RECORDS_WRITE},
+    "/agency/fulfil": {Permission.RECORDS_WRITE},
+    "/agency/void": {Permission.RECORDS_WRITE},
+    "/agency/upload": {Permission.RECORDS_WRITE},
+}
 
 
 def world(ledger: Ledger, client: TestClient, keys: Keys, day: date) -> dict[str, int]:
@@ -69,6 +81,36 @@ def test_the_table_covers_every_page(ledger: Ledger) -> None:
     pages = {p for m, p in _walk(app.routes) if m == "GET" and not p.startswith("/v1")}
     pages -= {"/docs", "/healthz", "/metrics", "/openapi.json", "/docs/oauth2-redirect"}
     assert pages == set(PAGES)
+
+
+def test_every_form_against_every_role(
+    ledger: Ledger, browser: Callable[[], TestClient], keys: Keys
+) -> None:
+    """Without a session a form is 401; a role without the permission 403, with or without a
+    good CSRF token; with the permission, the form is handled (an empty one is refused as
+    invalid, never as forbidden)."""
+    app = create_app(ledger)
+    forms = {p for m, p in _walk(app.routes) if m == "POST" and not p.startswith("/v1")}
+    assert forms == set(FORMS)
+    anonymous = browser()
+    token = csrf(anonymous)
+    for form, who in FORMS.items():
+        if who == PUBLIC:
+            continue
+        path = form.replace("{kind}/{case_id}", "dispute/1")
+        assert anonymous.post(path, data={"csrf": token}).status_code == 401, form
+    for role, name in Keys.ROLE_KEY.items():
+        client = signed_in(browser, keys.secret[name])
+        token = csrf(client)
+        for form, who in FORMS.items():
+            if who == PUBLIC:
+                continue
+            path = form.replace("{kind}/{case_id}", "dispute/1")
+            r = client.post(path, data={"csrf": token})
+            if allowed(role, who):
+                assert r.status_code not in (401, 403), (role, form, r.status_code)
+            else:
+                assert r.status_code == 403, (role, form, r.status_code)
 
 
 def test_every_page_against_every_role(
