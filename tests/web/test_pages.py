@@ -41,6 +41,7 @@ PAGES: dict[str, str | set[Permission]] = {
     "/review": DECIDERS,
     "/agency": {Permission.RECORDS_WRITE},
     "/agency/upload": {Permission.RECORDS_WRITE},
+    "/admin": {Permission.ADMIN_MANAGE},
 }
 FILLED = {"/lists/{code}": "/lists/dishonest-debtors"}
 # Every form's target (POST) and who may send it.
@@ -54,6 +55,10 @@ FORMS: dict[str, str | set[Permission]] = {
     "/agency/fulfil": {Permission.RECORDS_WRITE},
     "/agency/void": {Permission.RECORDS_WRITE},
     "/agency/upload": {Permission.RECORDS_WRITE},
+    "/admin/keys": {Permission.ADMIN_MANAGE},
+    "/admin/keys/{key_id}/revoke": {Permission.ADMIN_MANAGE},
+    "/admin/rulebooks": {Permission.ADMIN_MANAGE},
+    "/admin/sources": {Permission.ADMIN_MANAGE},
 }
 
 
@@ -97,7 +102,7 @@ def test_every_form_against_every_role(
     for form, who in FORMS.items():
         if who == PUBLIC:
             continue
-        path = form.replace("{kind}/{case_id}", "dispute/1")
+        path = form.replace("{kind}/{case_id}", "dispute/1").replace("{key_id}", "none")
         assert anonymous.post(path, data={"csrf": token}).status_code == 401, form
     for role, name in Keys.ROLE_KEY.items():
         client = signed_in(browser, keys.secret[name])
@@ -105,7 +110,7 @@ def test_every_form_against_every_role(
         for form, who in FORMS.items():
             if who == PUBLIC:
                 continue
-            path = form.replace("{kind}/{case_id}", "dispute/1")
+            path = form.replace("{kind}/{case_id}", "dispute/1").replace("{key_id}", "none")
             r = client.post(path, data={"csrf": token})
             if allowed(role, who):
                 assert r.status_code not in (401, 403), (role, form, r.status_code)
@@ -146,6 +151,7 @@ def _html_pages(browser: Callable[[], TestClient], keys: Keys, ids: dict[str, in
     person = signed_in(browser, keys.secret["person"])
     reviewer = signed_in(browser, keys.secret["reviewer"])
     court = signed_in(browser, keys.secret["court"])
+    admin = signed_in(browser, keys.secret["admin"])
     wanted = [
         (public, "/"),
         (public, "/rulebook"),
@@ -160,6 +166,7 @@ def _html_pages(browser: Callable[[], TestClient], keys: Keys, ids: dict[str, in
         (reviewer, "/review"),
         (court, "/agency"),
         (court, "/agency/upload"),
+        (admin, "/admin"),
     ]
     return [(path, client.get(path)) for client, path in wanted]
 
@@ -454,3 +461,51 @@ def test_an_agency_reports_fulfils_voids_and_uploads(
     assert re.search(r"<td class=\"num\">3</td><td>subject: ", r.text)  # line 3 and why
     r = court.post("/agency/upload", files={"file": ("records.csv", csv_text.encode(), "text/csv")})
     assert r.status_code == 403  # no CSRF token
+
+
+def test_an_administrator_manages_keys_rulebooks_and_sources(
+    ledger: Ledger, browser: Callable[[], TestClient], keys: Keys
+) -> None:
+    admin = signed_in(browser, keys.secret["admin"])
+    admin.headers["Accept-Language"] = "en"
+    token = csrf(admin, "/admin")
+    r = admin.post(
+        "/admin/keys",
+        data={"role": "subject", "name": "Zhang", "subject": "cn-rid:1", "csrf": token},
+    )
+    assert r.status_code == 422 and 'value="Zhang"' in r.text
+    r = admin.post(
+        "/admin/keys",
+        data={"role": "subject", "name": "Zhang", "subject": PERSON, "csrf": token},
+    )
+    assert r.status_code == 200
+    secret = re.search(r"<code>(tlk_[^<]+)</code>", r.text)
+    assert secret and "shown once" in r.text
+    holder = signed_in(browser, secret.group(1))
+    assert holder.get("/me").status_code == 200
+    key_id = secret.group(1).split("_")[1]
+    r = admin.post(f"/admin/keys/{key_id}/revoke", data={"csrf": token})
+    assert r.status_code == 303
+    assert holder.get("/me").status_code == 303  # its session ended with the key
+    assert "revoked" in admin.get("/admin").text
+
+    r = admin.post("/admin/rulebooks", data={"text": "rulebook: [", "csrf": token})
+    assert r.status_code == 422 and "YAML" in r.text
+    text = example_rulebook_text().replace('version: "2026.1"', 'version: "2026.3"', 1)
+    r = admin.post("/admin/rulebooks", data={"text": text, "csrf": token})
+    assert r.status_code == 303
+    assert "2026.3" in admin.get("/rulebook").text
+
+    r = admin.post(
+        "/admin/sources", data={"code": "x", "kind": "nonsense", "name": "X", "csrf": token}
+    )
+    assert r.status_code == 409
+    r = admin.post(
+        "/admin/sources",
+        data={"code": "county-court", "kind": "court", "name": "County court", "csrf": token},
+    )
+    assert r.status_code == 303
+    assert "county-court" in admin.get("/admin").text
+    with ledger.uow() as uow:
+        actions = [e.action for e in uow.audit.events(limit=10_000)]
+    assert {"key.create", "key.revoke", "rulebook.activate", "source.add"} <= set(actions)

@@ -15,7 +15,12 @@ from trustledger.web import session
 from trustledger.web.base import current, form_of, ledger_of, page, refused, see_other
 
 router = APIRouter(include_in_schema=False)
-HOME = {Role.SUBJECT: "/me", Role.REVIEWER: "/review", Role.AGENCY: "/agency"}
+HOME = {
+    Role.SUBJECT: "/me",
+    Role.REVIEWER: "/review",
+    Role.AGENCY: "/agency",
+    Role.ADMIN: "/admin",
+}
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from trustledger.web import account, agency, me, public, review
+from trustledger.web import account, admin, agency, me, public, review
 
 router = APIRouter(include_in_schema=False)
-for module in (public, account, me, review, agency):
+for module in (public, account, me, review, agency, admin):
     router.include_router(module.router)
