@@ -226,9 +226,11 @@ def test_sign_in_and_out(ledger: Ledger, client: TestClient, keys: Keys) -> None
     assert key_id in cookie and key_secret not in cookie  # the key's id, never its secret
     assert client.get("/me").status_code == 200
     # Only a path on this site is followed after signing in.
-    other = TestClient(client.app, follow_redirects=False)
-    r = sign_in(other, secret, next="//evil.example/")
-    assert r.headers["location"] == "/me"
+    for target in ("//evil.example/", "/\t/evil.example", "/\\evil.example", "https://e.example"):
+        other = TestClient(client.app, follow_redirects=False)
+        r = sign_in(other, secret, next=target)
+        assert r.headers["location"] == "/me", target
+    assert client.get("/me").headers["cache-control"] == "no-store"
     # A forged or tampered cookie is no session.
     forged = TestClient(client.app, follow_redirects=False)
     forged.cookies.set("tl_session", cookie.split(";")[0].split("=", 1)[1][:-4] + "0000")

@@ -25,9 +25,12 @@ HOME = {
 
 def _safe_next(target: str | None) -> str | None:
     """Only a path on this site (never `//host` or a full URL) is followed after signing in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers drop tabs and newlines and read a backslash as a slash: `/\t/host` is `//host`.
+    if "\\" in target or any(c.isspace() or not c.isprintable() for c in target):
+        return None
+    return target
 
 
 def _keys(request: Request) -> KeyCache:

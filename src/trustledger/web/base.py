@@ -76,7 +76,10 @@ def page(
         who=who,
         **context,
     )
-    response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    headers = dict(SECURITY_HEADERS)
+    if who is not None:  # a signed-in page may show personal data or a new key: never cached
+        headers["Cache-Control"] = "no-store"
+    response = HTMLResponse(html, status_code=status, headers=headers)
     if new_seed:
         session.set_csrf_seed(request, response, seed)
     switch = i18n.normalize(request.query_params.get("lang"))

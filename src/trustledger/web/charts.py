@@ -48,11 +48,19 @@ def bars(labels: Sequence[str], values: Sequence[float], title: str) -> Markup:
     return _svg(figure, title)
 
 
-def waterfall(base: int, steps: Sequence[tuple[str, int]], total: int | None, title: str) -> Markup:
-    """From the base score, each contribution up or down, to the score."""
+def waterfall(
+    base: int,
+    steps: Sequence[tuple[str, int]],
+    total: int | None,
+    title: str,
+) -> Markup:
+    """From the base score, each contribution up or down, to the score. The bars are labelled
+    with numbers and record references only (the server may have no CJK font): the page says
+    in its language what the first and the last bar are."""
     figure = _figure(6.4, 3.2)
     axes = figure.add_subplot()
-    labels = ["base", *(s[0] for s in steps), "score"]
+    end = total if total is not None else base + sum(p for _, p in steps)
+    labels = [str(base), *(s[0] for s in steps), f"= {end}"]
     level = base
     axes.bar(0, base, color=TOTAL)
     for i, (_, points) in enumerate(steps, start=1):
@@ -60,7 +68,6 @@ def waterfall(base: int, steps: Sequence[tuple[str, int]], total: int | None, ti
         axes.bar(i, abs(points), bottom=bottom, color=POSITIVE if points >= 0 else NEGATIVE)
         axes.annotate(f"{points:+d}", (i, level + max(points, 0)), ha="center", va="bottom")
         level += points
-    end = total if total is not None else level
     axes.bar(len(labels) - 1, end, color=TOTAL)
     axes.annotate(str(end), (len(labels) - 1, end), ha="center", va="bottom")
     low = min(base, end, *(base + sum(p for _, p in steps[: i + 1]) for i in range(len(steps))))

@@ -47,7 +47,11 @@ def me(request: Request) -> Response:
     with ledger_of(request).transaction(who.actor) as ctx:
         r = json.subject_access(access.subject_access(ctx, _me(who)))
     _ = i18n.language(locale_of(request)).gettext
-    steps = [(c["reference"], c["points"]) for c in r["contributions"]]
+    # The chart's font may lack CJK glyphs: a reference that is not ASCII is shown by its row.
+    steps = [
+        (c["reference"] if c["reference"].isascii() else f"#{i}", c["points"])
+        for i, c in enumerate(r["contributions"], start=1)
+    ]
     chart = (
         charts.waterfall(r["base"], steps, r["score"], _("How the score is made"))
         if r["score"] is not None
@@ -57,7 +61,11 @@ def me(request: Request) -> Response:
 
 
 def _download(body: str | bytes, media_type: str, filename: str) -> Response:
-    headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
+    headers = {
+        **SECURITY_HEADERS,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
     return Response(body, media_type=media_type, headers=headers)
 
 

@@ -3,6 +3,7 @@ the public lists (persons masked, legal persons named) and aggregate statistics.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from fastapi import APIRouter, Request
@@ -18,6 +19,7 @@ from trustledger.web import charts, i18n
 from trustledger.web.base import current, error, ledger_of, locale_of, page, public_actor
 
 router = APIRouter(include_in_schema=False)
+STATISTICS_TTL = 300.0  # seconds
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -90,12 +92,25 @@ def public_list(
     )
 
 
+def _statistics(request: Request) -> statistics.Statistics:
+    """The figures, computed at most once per STATISTICS_TTL per process: they read every
+    subject, and the page is public."""
+    cached = getattr(request.app.state, "web_statistics", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < STATISTICS_TTL:
+        figures: statistics.Statistics = cached[1]
+        return figures
+    with ledger_of(request).transaction(public_actor(request)) as ctx:
+        figures = statistics.statistics(ctx)
+    request.app.state.web_statistics = (now, figures)
+    return figures
+
+
 @router.get("/statistics", response_class=HTMLResponse)
 def statistics_page(request: Request) -> HTMLResponse:
     """Aggregate figures with charts: tiers, list sizes, checks per day, disputes on time."""
     try:
-        with ledger_of(request).transaction(public_actor(request)) as ctx:
-            s = statistics.statistics(ctx)
+        s = _statistics(request)
     except NotFound:
         return error(request, 404, "not_found", current(request))
     days = list(s.checks_per_day)
