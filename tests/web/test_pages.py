@@ -511,3 +511,43 @@ def test_an_administrator_manages_keys_rulebooks_and_sources(
     with ledger.uow() as uow:
         actions = [e.action for e in uow.audit.events(limit=10_000)]
     assert {"key.create", "key.revoke", "rulebook.activate", "source.add"} <= set(actions)
+
+
+def test_a_reviewer_decides_a_proposal_and_a_repair_through_the_forms(
+    ledger: Ledger, browser: Callable[[], TestClient], keys: Keys, day: date
+) -> None:
+    api = browser()
+    [rec] = report(api, keys.court, record("(2026)R1", day - days(30)))
+    asked = api.post(
+        "/v1/me/repairs", json={"record": rec, "commitment": "I will pay."}, headers=keys.person
+    )
+    assert asked.status_code == 200, asked.text
+    with ledger.uow() as uow:
+        proposal = uow.proposals.add(
+            subject=PERSON, list="credit-watch", because="tier:D", proposed_on=day, status="pending"
+        )
+        uow.commit()
+    reviewer = signed_in(browser, keys.secret["reviewer"])
+    page = reviewer.get("/review?lang=en").text
+    assert f"List proposal {proposal}" in page and f"Repair request {asked.json()['id']}" in page
+    assert "no deadline" in page
+    token = csrf(reviewer, "/review")
+    r = reviewer.post(
+        f"/review/proposal/{proposal}",
+        data={"outcome": "upheld", "reason": "x", "csrf": token},  # not a proposal's outcome
+    )
+    assert r.status_code == 422
+    r = reviewer.post(
+        f"/review/proposal/{proposal}",
+        data={"outcome": "reject", "reason": "Tier D alone is no reason.", "csrf": token},
+    )
+    assert r.status_code == 303
+    r = reviewer.post(
+        f"/review/repair/{asked.json()['id']}",
+        data={"outcome": "approve", "reason": "First instalment paid.", "csrf": token},
+    )
+    assert r.status_code == 303
+    assert "No open cases." in reviewer.get("/review?lang=en").text
+    assert reviewer.post("/review/other/1", data={"csrf": token}).status_code == 404
+    assert api.get("/v1/proposals", headers=keys.reviewer).json()[0]["status"] == "rejected"
+    assert api.get("/v1/repairs", headers=keys.reviewer).json()[0]["status"] == "approved"
