@@ -122,11 +122,11 @@ def test_keyboard_language_sign_in_and_a_dispute_without_javascript(
         page.wait_for_url("**/me")
         assert page.get_by_role("heading", level=1).inner_text() == "My file"
         # A person has no score without consent; consenting draws the waterfall.
-        assert page.locator("svg[role=img]").count() == 0
+        assert page.locator("svg[role=img]").count() == 1  # the timeline only
         page.get_by_label("I consent to being scored").check()
         page.get_by_role("button", name="Save").click()
         page.wait_for_url("**/me*")
-        assert page.locator("svg[role=img]").count() == 1
+        assert page.locator("svg[role=img]").count() == 2  # and the waterfall
         assert "Score 850, tier B" in page.content()
         # Filing a dispute and following it.
         page.get_by_role("link", name="Dispute this record").click()

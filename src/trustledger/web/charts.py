@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from io import StringIO
 
 from markupsafe import Markup, escape
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 # Dark enough on white for 4.5:1 contrast (WCAG AA): red, green, blue, grey.
@@ -73,5 +75,30 @@ def waterfall(
     low = min(base, end, *(base + sum(p for _, p in steps[: i + 1]) for i in range(len(steps))))
     axes.set_ylim(max(0, low - 100), max(base, end, level) + 60)
     axes.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure, title)
+
+
+def _day(d: date) -> float:
+    return float(date2num(d))  # type: ignore[no-untyped-call]
+
+
+def timeline(rows: Sequence[tuple[str, date, date, bool]], today: date, title: str) -> Markup:
+    """Each record as a bar from its decision to the day it stops counting (red when it takes
+    points away), with today marked: what ends when, at a glance."""
+    figure = _figure(6.4, max(1.6, 0.45 * len(rows) + 0.9))
+    axes = figure.add_subplot()
+    for i, (_, start, end, negative) in enumerate(rows):
+        axes.barh(
+            i,
+            _day(end) - _day(start),
+            left=_day(start),
+            color=NEGATIVE if negative else POSITIVE,
+            height=0.5,
+        )
+    axes.axvline(_day(today), color=TOTAL, linestyle="--", linewidth=1)
+    axes.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
+    axes.invert_yaxis()
+    axes.xaxis_date()
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure, title)

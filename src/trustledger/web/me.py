@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json as stdjson
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -45,7 +46,9 @@ def me(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     with ledger_of(request).transaction(who.actor) as ctx:
-        r = json.subject_access(access.subject_access(ctx, _me(who)))
+        found = access.subject_access(ctx, _me(who))
+    r = json.subject_access(found)
+    points = {t.code: t.points for t in found.book.record_types}
     _ = i18n.language(locale_of(request)).gettext
     # The chart's font may lack CJK glyphs: a reference that is not ASCII is shown by its row.
     steps = [
@@ -57,7 +60,22 @@ def me(request: Request) -> Response:
         if r["score"] is not None
         else None
     )
-    return page(request, "web/me.html", who=who, r=r, chart=chart)
+    spans = [
+        (
+            rec["reference"] if rec["reference"].isascii() else f"#{rec['id']}",
+            date.fromisoformat(rec["decided_on"]),
+            date.fromisoformat(rec["counts_until"]),
+            points.get(rec["type"], 0) < 0,
+        )
+        for rec in r["records"]
+        if not rec["voided"] and rec["counts_until"]
+    ]
+    timeline = (
+        charts.timeline(spans, date.fromisoformat(r["as_of"]), _("When each record ends"))
+        if spans
+        else None
+    )
+    return page(request, "web/me.html", who=who, r=r, chart=chart, timeline=timeline)
 
 
 def _download(body: str | bytes, media_type: str, filename: str) -> Response:
