@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,11 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis trustledger-demo.db*
+
+# The pages' messages: extract them, then merge into the catalogs (translate the new ones in
+# src/trustledger/web/locale/*/LC_MESSAGES/messages.po; they are compiled when first used).
+LOCALE := src/trustledger/web/locale
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -o $(LOCALE)/messages.pot --no-location --sort-output \
+	  --project trustledger .
+	$(BIN)/pybabel update -N -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     legacy_uscc: list[str] = []
     schemes: list[SchemeSetting] = []
     import_batch_size: int = 10_000
+    # Signs the web pages' session cookies and CSRF tokens; generated per process when unset
+    # (sessions then end when the process restarts). Set it when several processes serve.
+    session_secret: str | None = None
 
     def registry(self) -> SchemeRegistry:
         return SchemeRegistry.default(

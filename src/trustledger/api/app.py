@@ -24,6 +24,7 @@ from trustledger.api import problems
 from trustledger.api.routes import audit, checks, me, public, records, reviews, subjects
 from trustledger.services.admin.keys import KeyCache
 from trustledger.services.context import Ledger
+from trustledger.web import routes as pages
 
 DESCRIPTION = """
 trustledger answers one question for every participating service: does a joint restriction or
@@ -105,7 +106,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     problems.install(app)
     for module, statuses in ERRORS.items():
         app.include_router(module.router, responses=problems.responses(*statuses))
-    app.include_router(public.front)
+    app.include_router(pages.router)  # the pages (web/), the front door among them
     app.mount(
         DOCS_ASSETS,
         StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)),

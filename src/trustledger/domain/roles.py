@@ -30,6 +30,8 @@ class Permission(StrEnum):
     REPAIRS_DECIDE = "repairs:decide"
     AUDIT_READ = "audit:read"
     SUBJECTS_WRITE = "subjects:write"  # a legal person's registered name, for public lists
+    # Keys, rulebook versions and sources, on the admin's pages (the operator's CLI commands).
+    ADMIN_MANAGE = "admin:manage"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -45,7 +47,14 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPAIRS_DECIDE,
         }
     ),
-    Role.ADMIN: frozenset({Permission.SCORES_READ, Permission.CHECKS, Permission.SUBJECTS_WRITE}),
+    Role.ADMIN: frozenset(
+        {
+            Permission.SCORES_READ,
+            Permission.CHECKS,
+            Permission.SUBJECTS_WRITE,
+            Permission.ADMIN_MANAGE,
+        }
+    ),
     Role.AUDITOR: frozenset({Permission.AUDIT_READ}),
 }
 

@@ -104,6 +104,29 @@ def revoke_key(ctx: Context, key_id: str) -> bool:
     return revoked
 
 
+def principal_by_id(ledger: Ledger, key_id: str) -> Principal | None:
+    """The caller behind a key id, unless revoked: for a session that was signed in with the
+    full key and keeps only its id (the web pages' cookie)."""
+    if not key_id:
+        return None
+    with ledger.uow() as uow:
+        stored = uow.keys.get(key_id)
+    if stored is None or stored.revoked:
+        return None
+    return _principal(stored)
+
+
+def _principal(stored: StoredKey) -> Principal:
+    return Principal(
+        stored.key_id,
+        Role(stored.role),
+        stored.name,
+        stored.source,
+        stored.actions,
+        stored.subject,
+    )
+
+
 class KeyCache:
     """Verified keys for a few seconds, so a check costs no extra query; revocation waits a TTL."""
 
@@ -129,14 +152,7 @@ class KeyCache:
         ):
             self._cache.pop(presented, None)
             return None
-        principal = Principal(
-            stored.key_id,
-            Role(stored.role),
-            stored.name,
-            stored.source,
-            stored.actions,
-            stored.subject,
-        )
+        principal = _principal(stored)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[presented] = (now, principal)

@@ -73,3 +73,49 @@ def versions(ctx: Context, version: str | None = None) -> Versions:
     active = ctx.uow.rulebooks.active()
     names = [v.version for v in ctx.uow.rulebooks.versions() if active and v.name == active.name]
     return Versions(book, book.version == ctx.book.version, names)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item (a record type, a list, a measure, a tier, a setting) between two versions."""
+
+    section: str  # record_types | lists | measures | tiers | settings
+    code: str
+    change: str  # added | removed | changed
+    fields: dict[str, tuple[object, object]]  # field -> (from, to), for `changed`
+
+
+@dataclass(frozen=True)
+class Diff:
+    old: Rulebook
+    new: Rulebook
+    changes: list[Change]
+
+
+def diff(ctx: Context, old: str, new: str) -> Diff:
+    """What changed between two stored versions, item by item, field by field."""
+    a, b = ctx.rulebook(old), ctx.rulebook(new)
+    changes: list[Change] = []
+    for section in ("record_types", "lists", "measures", "tiers"):
+        before = {i["code"]: i for i in a.model_dump(mode="json")[section]}
+        after = {i["code"]: i for i in b.model_dump(mode="json")[section]}
+        for code in sorted(before.keys() | after.keys()):
+            if code not in after:
+                changes.append(Change(section, code, "removed", {}))
+            elif code not in before:
+                changes.append(Change(section, code, "added", {}))
+            else:
+                fields = _fields(before[code], after[code])
+                if fields:
+                    changes.append(Change(section, code, "changed", fields))
+    settings = _fields(
+        a.model_dump(mode="json", include={"zone", "score", "disputes"}),
+        b.model_dump(mode="json", include={"zone", "score", "disputes"}),
+    )
+    if settings:
+        changes.append(Change("settings", "", "changed", settings))
+    return Diff(a, b, changes)
+
+
+def _fields(x: dict[str, object], y: dict[str, object]) -> dict[str, tuple[object, object]]:
+    return {k: (x.get(k), y.get(k)) for k in sorted(x.keys() | y.keys()) if x.get(k) != y.get(k)}

@@ -108,3 +108,9 @@ def decide(ctx: Context, dispute_id: int, outcome: str, reason: str) -> dict[str
     row.pop("filed_at", None)
     row["overdue"] = False
     return row
+
+
+def disputable(ctx: Context, subject: str) -> list[dict[str, Any]]:
+    """The subject's records that a dispute may be filed on now (not voided, none open)."""
+    rows = ctx.uow.records.all_of_subject(subject)
+    return [plain_row(r) for r in rows if not r["voided"] and not r["disputed"]]

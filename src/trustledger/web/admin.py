@@ -1,0 +1,138 @@
+"""An administrator: keys (create, shown once; revoke), rulebook versions (install and make
+active) and sources, the operator's commands on a page. Every act is audited by its use case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from trustledger.domain.identifiers import IdentifierError
+from trustledger.domain.intake import Rejected
+from trustledger.domain.roles import Permission, Role
+from trustledger.domain.rulebook import RulebookInvalid
+from trustledger.services.admin import keys, rulebooks
+from trustledger.services.admin.keys import Principal
+from trustledger.services.context import Conflict, NotFound
+from trustledger.services.intake.sources import add_source, all_sources
+from trustledger.web.base import form_of, guard, ledger_of, page, refused, see_other
+
+router = APIRouter(include_in_schema=False)
+FAILURES = (Rejected, NotFound, Conflict, IdentifierError, RulebookInvalid)
+
+
+def _admin_page(
+    request: Request, who: Principal, status: int = 200, **context: Any
+) -> HTMLResponse:
+    with ledger_of(request).transaction(who.actor) as ctx:
+        found = rulebooks.versions(ctx)
+        listing = {
+            "keys": keys.list_keys(ctx),
+            "sources": all_sources(ctx),
+            "versions": found.versions,
+            "active": found.book.version,
+            "kinds": ctx.book.source_kinds,
+            "roles": [r.value for r in Role],
+        }
+    return page(request, "web/admin.html", status=status, who=who, **listing, **context)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request) -> Response:
+    who = guard(request, Permission.ADMIN_MANAGE)
+    if isinstance(who, Response):
+        return who
+    return _admin_page(request, who, done=request.query_params.get("done"))
+
+
+@router.post("/admin/keys")
+async def create_key(request: Request) -> Response:
+    return await run_in_threadpool(_create_key, request, await form_of(request))
+
+
+def _create_key(request: Request, form: Mapping[str, str]) -> Response:
+    who = guard(request, Permission.ADMIN_MANAGE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    actions = [a.strip() for a in form.get("actions", "").split(",") if a.strip()]
+    try:
+        role = Role(form.get("role", ""))
+        name = form.get("name", "").strip()
+        if not name:
+            raise Rejected("name", "name the key's holder")
+        with ledger_of(request).transaction(who.actor) as ctx:
+            secret, made = keys.create_key(
+                ctx,
+                role,
+                name,
+                source=form.get("source", "").strip() or None,
+                actions=actions,
+                subject=form.get("subject", "").strip() or None,
+            )
+    except (ValueError, NotFound) as exc:  # an unknown role, Rejected, Conflict, NotFound, ...
+        status = 409 if isinstance(exc, Conflict) else 404 if isinstance(exc, NotFound) else 422
+        return _admin_page(request, who, status, problem=str(exc), values=form)
+    return _admin_page(request, who, created=made, secret=secret)
+
+
+@router.post("/admin/keys/{key_id}/revoke")
+async def revoke_key(request: Request, key_id: str) -> Response:
+    return await run_in_threadpool(_revoke, request, key_id, await form_of(request))
+
+
+def _revoke(request: Request, key_id: str, form: Mapping[str, str]) -> Response:
+    who = guard(request, Permission.ADMIN_MANAGE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    with ledger_of(request).transaction(who.actor) as ctx:
+        keys.revoke_key(ctx, key_id)
+    return see_other(request, "/admin?done=revoked#keys")
+
+
+@router.post("/admin/rulebooks")
+async def install_rulebook(request: Request) -> Response:
+    return await run_in_threadpool(_install, request, await form_of(request))
+
+
+def _install(request: Request, form: Mapping[str, str]) -> Response:
+    who = guard(request, Permission.ADMIN_MANAGE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    try:
+        rulebooks.install(ledger_of(request), form.get("text", ""), actor=who.actor)
+    except FAILURES as exc:
+        status = 409 if isinstance(exc, Conflict) else 422
+        return _admin_page(request, who, status, problem=str(exc), rulebook_text=form.get("text"))
+    return see_other(request, "/admin?done=rulebook#rulebooks")
+
+
+@router.post("/admin/sources")
+async def new_source(request: Request) -> Response:
+    return await run_in_threadpool(_add_source, request, await form_of(request))
+
+
+def _add_source(request: Request, form: Mapping[str, str]) -> Response:
+    who = guard(request, Permission.ADMIN_MANAGE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    code, kind, name = (form.get(k, "").strip() for k in ("code", "kind", "name"))
+    try:
+        if not code or not name:
+            raise Rejected("code" if not code else "name", "it is empty")
+        with ledger_of(request).transaction(who.actor) as ctx:
+            add_source(ctx, code, kind, name)
+    except FAILURES as exc:
+        status = 409 if isinstance(exc, Conflict) else 422
+        return _admin_page(request, who, status, problem=str(exc), source_values=form)
+    return see_other(request, "/admin?done=source#sources")

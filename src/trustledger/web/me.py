@@ -1,0 +1,180 @@
+"""A citizen or company, signed in with its subject key: everything held about it, explained,
+who checked it, consent, disputes filed and followed, and the report to download."""
+
+from __future__ import annotations
+
+import json as stdjson
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from trustledger.domain.identifiers import IdentifierError
+from trustledger.domain.intake import Rejected
+from trustledger.domain.roles import Permission
+from trustledger.services.admin.keys import Principal
+from trustledger.services.context import Conflict, NotFound
+from trustledger.services.due_process import access, consent, disputes
+from trustledger.views import html, json
+from trustledger.web import charts, i18n
+from trustledger.web.base import (
+    SECURITY_HEADERS,
+    error,
+    form_of,
+    guard,
+    ledger_of,
+    locale_of,
+    page,
+    refused,
+    see_other,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _me(who: Principal) -> str:
+    assert who.subject is not None  # subject keys are always bound to a subject
+    return who.subject
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me(request: Request) -> Response:
+    who = guard(request, Permission.SELF_READ)
+    if isinstance(who, Response):
+        return who
+    with ledger_of(request).transaction(who.actor) as ctx:
+        found = access.subject_access(ctx, _me(who))
+    r = json.subject_access(found)
+    points = {t.code: t.points for t in found.book.record_types}
+    _ = i18n.language(locale_of(request)).gettext
+    # The chart's font may lack CJK glyphs: a reference that is not ASCII is shown by its row.
+    steps = [
+        (c["reference"] if c["reference"].isascii() else f"#{i}", c["points"])
+        for i, c in enumerate(r["contributions"], start=1)
+    ]
+    chart = (
+        charts.waterfall(r["base"], steps, r["score"], _("How the score is made"))
+        if r["score"] is not None
+        else None
+    )
+    spans = [
+        (
+            rec["reference"] if rec["reference"].isascii() else f"#{rec['id']}",
+            date.fromisoformat(rec["decided_on"]),
+            date.fromisoformat(rec["counts_until"]),
+            points.get(rec["type"], 0) < 0,
+        )
+        for rec in r["records"]
+        if not rec["voided"] and rec["counts_until"]
+    ]
+    timeline = (
+        charts.timeline(spans, date.fromisoformat(r["as_of"]), _("When each record ends"))
+        if spans
+        else None
+    )
+    return page(request, "web/me.html", who=who, r=r, chart=chart, timeline=timeline)
+
+
+def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+    headers = {
+        **SECURITY_HEADERS,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@router.get("/me/report")
+def report(request: Request) -> Response:
+    """The printable report (HTML), as `/v1/me/report` gives it."""
+    who = guard(request, Permission.SELF_READ)
+    if isinstance(who, Response):
+        return who
+    with ledger_of(request).transaction(who.actor) as ctx:
+        found = access.subject_access(ctx, _me(who), export=True)
+    return _download(html.subject_report(found), "text/html; charset=utf-8", "report.html")
+
+
+@router.get("/me/export.json")
+def export(request: Request) -> Response:
+    """Everything held, as JSON (portable)."""
+    who = guard(request, Permission.SELF_READ)
+    if isinstance(who, Response):
+        return who
+    with ledger_of(request).transaction(who.actor) as ctx:
+        found = access.subject_access(ctx, _me(who), export=True)
+    body = stdjson.dumps(json.subject_access(found), ensure_ascii=False, indent=2)
+    return _download(body, "application/json", "trustledger-export.json")
+
+
+@router.post("/me/consent")
+async def set_consent(request: Request) -> Response:
+    return await run_in_threadpool(_consent, request, await form_of(request))
+
+
+def _consent(request: Request, form: Mapping[str, str]) -> Response:
+    who = guard(request, Permission.SELF_WRITE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    with ledger_of(request).transaction(who.actor) as ctx:
+        consent.set_consent(ctx, _me(who), form.get("consent") == "yes")
+    return see_other(request, "/me#consent")
+
+
+def _dispute_form(
+    request: Request, who: Principal, status: int = 200, **context: Any
+) -> HTMLResponse:
+    with ledger_of(request).transaction(who.actor) as ctx:
+        open_to = disputes.disputable(ctx, _me(who))
+    return page(request, "web/dispute_new.html", status=status, who=who, records=open_to, **context)
+
+
+@router.get("/me/disputes/new", response_class=HTMLResponse)
+def new_dispute(request: Request, record: int | None = None) -> Response:
+    who = guard(request, Permission.SELF_WRITE)
+    if isinstance(who, Response):
+        return who
+    return _dispute_form(request, who, chosen=record, grounds="")
+
+
+@router.post("/me/disputes")
+async def file_dispute(request: Request) -> Response:
+    return await run_in_threadpool(_file, request, await form_of(request))
+
+
+def _file(request: Request, form: Mapping[str, str]) -> Response:
+    who = guard(request, Permission.SELF_WRITE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    grounds = form.get("grounds", "")
+    chosen = form.get("record", "")
+    try:
+        if not chosen.isdigit():
+            raise Rejected("record", "choose the record you dispute")
+        with ledger_of(request).transaction(who.actor) as ctx:
+            filed = disputes.file(ctx, _me(who), int(chosen), grounds)
+    except (Rejected, IdentifierError) as exc:
+        return _dispute_form(request, who, 422, chosen=chosen, grounds=grounds, problem=str(exc))
+    except (NotFound, Conflict) as exc:
+        return _dispute_form(request, who, 409, chosen=chosen, grounds=grounds, problem=str(exc))
+    return see_other(request, f"/me/disputes/{filed['id']}")
+
+
+@router.get("/me/disputes/{dispute_id}", response_class=HTMLResponse)
+def follow_dispute(request: Request, dispute_id: int) -> Response:
+    who = guard(request, Permission.SELF_READ)
+    if isinstance(who, Response):
+        return who
+    with ledger_of(request).transaction(who.actor) as ctx:
+        mine = disputes.queue(ctx, subject=_me(who))
+    found = next((d for d in mine if d["id"] == dispute_id), None)
+    if found is None:
+        return error(request, 404, "not_found", who)
+    return page(request, "web/dispute.html", who=who, d=found)

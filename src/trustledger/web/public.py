@@ -1,0 +1,132 @@
+"""Pages for everyone, without signing in: what trustledger is, the rulebook and its changes,
+the public lists (persons masked, legal persons named) and aggregate statistics."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from trustledger import __version__
+from trustledger.domain.identifiers import IdentifierError
+from trustledger.domain.intake import Rejected
+from trustledger.services.admin import rulebooks
+from trustledger.services.answers import lists, statistics
+from trustledger.services.context import NotFound
+from trustledger.web import charts, i18n
+from trustledger.web.base import current, error, ledger_of, locale_of, page, public_actor
+
+router = APIRouter(include_in_schema=False)
+STATISTICS_TTL = 300.0  # seconds
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    """What trustledger is, its principles, what it will not do, and where to go."""
+    try:
+        with ledger_of(request).transaction(public_actor(request)) as ctx:
+            book = ctx.book
+    except NotFound:
+        book = None
+    return page(request, "web/home.html", who=current(request), book=book, version=__version__)
+
+
+@router.get("/rulebook", response_class=HTMLResponse)
+def rulebook(request: Request, version: str | None = None) -> HTMLResponse:
+    """Every record type, list and measure with its legal basis and period."""
+    try:
+        with ledger_of(request).transaction(public_actor(request)) as ctx:
+            found = rulebooks.versions(ctx, version or None)
+    except NotFound:
+        return error(request, 404, "not_found", current(request))
+    return page(request, "web/rulebook.html", who=current(request), v=found)
+
+
+@router.get("/rulebook/diff", response_class=HTMLResponse)
+def rulebook_diff(request: Request) -> HTMLResponse:
+    """What changed between two stored versions (`?from=V1&to=V2`)."""
+    old, new = request.query_params.get("from", ""), request.query_params.get("to", "")
+    try:
+        with ledger_of(request).transaction(public_actor(request)) as ctx:
+            versions = rulebooks.versions(ctx).versions
+            found = rulebooks.diff(ctx, old, new) if old and new else None
+    except NotFound:
+        return error(request, 404, "not_found", current(request))
+    return page(
+        request,
+        "web/diff.html",
+        who=current(request),
+        versions=versions,
+        old=old,
+        new=new,
+        diff=found,
+    )
+
+
+@router.get("/lists/{code}", response_class=HTMLResponse)
+def public_list(
+    request: Request, code: str, q: str | None = None, as_of: date | None = None
+) -> HTMLResponse:
+    """A public list, searchable by full identifier."""
+    problem = None
+    q = (q or "").strip() or None
+    try:
+        with ledger_of(request).transaction(public_actor(request)) as ctx:
+            try:
+                found = lists.public_list(ctx, code, q=q, as_of=as_of)
+            except (IdentifierError, Rejected) as exc:
+                problem = str(exc)
+                found = lists.public_list(ctx, code, as_of=as_of)
+    except NotFound:
+        return error(request, 404, "not_found", current(request))
+    return page(
+        request,
+        "web/list.html",
+        status=422 if problem else 200,
+        who=current(request),
+        p=found,
+        q=q or "",
+        problem=problem,
+    )
+
+
+def _statistics(request: Request) -> statistics.Statistics:
+    """The figures, computed at most once per STATISTICS_TTL per process: they read every
+    subject, and the page is public."""
+    cached = getattr(request.app.state, "web_statistics", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < STATISTICS_TTL:
+        figures: statistics.Statistics = cached[1]
+        return figures
+    with ledger_of(request).transaction(public_actor(request)) as ctx:
+        figures = statistics.statistics(ctx)
+    request.app.state.web_statistics = (now, figures)
+    return figures
+
+
+@router.get("/statistics", response_class=HTMLResponse)
+def statistics_page(request: Request) -> HTMLResponse:
+    """Aggregate figures with charts: tiers, list sizes, checks per day, disputes on time."""
+    try:
+        s = _statistics(request)
+    except NotFound:
+        return error(request, 404, "not_found", current(request))
+    days = list(s.checks_per_day)
+    _ = i18n.language(locale_of(request)).gettext
+    return page(
+        request,
+        "web/statistics.html",
+        who=current(request),
+        s=s,
+        tiers_chart=charts.bars(list(s.tiers), list(s.tiers.values()), _("Subjects per tier")),
+        lists_chart=charts.bars(
+            list(s.lists), list(s.lists.values()), _("Members per public list")
+        ),
+        checks_chart=charts.bars(
+            [d.strftime("%m-%d") for d in days],
+            list(s.checks_per_day.values()),
+            _("Checks per day"),
+        ),
+    )
