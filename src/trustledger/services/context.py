@@ -14,6 +14,8 @@ from trustledger.config import Settings
 from trustledger.domain.identifiers import SchemeRegistry
 from trustledger.domain.rulebook import Rulebook, parse_rulebook
 from trustledger.store.database import Store
+from trustledger.store.errors import Duplicate as Duplicate  # re-exported for services
+from trustledger.store.errors import StoreUnavailable as StoreUnavailable
 from trustledger.store.unit_of_work import UnitOfWork
 
 

@@ -305,10 +305,13 @@ def _listing_payload(source: str, r: NewRecord, starts: Mapping[str, date]) -> d
 
 def mark_fulfilled(
     ctx: Context, record_id: int, subject: str, fulfilled_on: date, *, by: str, note: str | None
-) -> None:
+) -> bool:
     """Record a fulfilment: the record's date, its history (`by`: the source, as the subject
-    reads it), and the audit event (the context's actor: the key or person who did it)."""
-    ctx.uow.records.mark(record_id, fulfilled_on=fulfilled_on)
+    reads it), and the audit event (the context's actor: the key or person who did it).
+
+    A conditional write: if the record was fulfilled meanwhile, nothing is written (False)."""
+    if not ctx.uow.records.fulfil(record_id, fulfilled_on):
+        return False
     ctx.uow.records.add_event(record_id, "fulfilled", fulfilled_on, by, note)
     ctx.uow.audit.append(
         actor=ctx.actor,
@@ -316,6 +319,7 @@ def mark_fulfilled(
         subject=subject,
         detail={"record": record_id, "fulfilled_on": fulfilled_on},
     )
+    return True
 
 
 def import_rows(

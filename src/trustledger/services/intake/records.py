@@ -128,8 +128,12 @@ def fulfil(
         raise Conflict(
             f"fulfilled_on: record {record_id} was fulfilled on {record['fulfilled_on']}"
         )
-    if record["fulfilled_on"] is None:
-        mark_fulfilled(ctx, record_id, record["subject"], fulfilled_on, by=source_code, note=note)
+    if record["fulfilled_on"] is None and not mark_fulfilled(
+        ctx, record_id, record["subject"], fulfilled_on, by=source_code, note=note
+    ):  # fulfilled meanwhile, by a simultaneous request: answered as if it came first
+        again = ctx.uow.records.get(record_id)
+        if again is None or again["fulfilled_on"] != fulfilled_on:
+            raise Conflict(f"fulfilled_on: record {record_id} was fulfilled meanwhile")
     return {"id": record_id, "fulfilled_on": fulfilled_on.isoformat()}
 
 
@@ -141,9 +145,9 @@ def void(ctx: Context, record_id: int, source_code: str, reason: str) -> dict[st
     if not reason.strip():
         raise Rejected("reason", "a void needs a reason")
     record = _owned(ctx, record_id, source_code)
-    if record["voided"]:
+    # A conditional write (`... WHERE voided = false`): of simultaneous voids, one writes.
+    if record["voided"] or not ctx.uow.records.void(record_id):
         raise Conflict(f"record {record_id} is already voided")
-    ctx.uow.records.mark(record_id, voided=True)
     ctx.uow.records.add_event(record_id, "voided", ctx.today, source_code, reason)
     ctx.uow.audit.append(
         actor=ctx.actor,
