@@ -53,8 +53,8 @@ class Ledger:
         """The database engine, for operations and tests (services use units of work)."""
         return self.store.engine
 
-    def uow(self) -> UnitOfWork:
-        return self.store.uow()
+    def uow(self, *, snapshot: bool = False) -> UnitOfWork:
+        return self.store.uow(snapshot=snapshot)
 
     def rulebook(self, uow: UnitOfWork, version: str | None = None) -> Rulebook:
         """The active rulebook, or a stored version of it; parsed once per process."""
@@ -69,10 +69,14 @@ class Ledger:
         return book
 
     @contextmanager
-    def transaction(self, actor: str) -> Iterator[Context]:
+    def transaction(self, actor: str, *, snapshot: bool = False) -> Iterator[Context]:
         """One context for one request or command: committed when the block ends without an
-        error, rolled back otherwise, so the use cases inside it compose into one change."""
-        with self.uow() as uow:
+        error, rolled back otherwise, so the use cases inside it compose into one change.
+
+        `snapshot=True`: every read of the context sees one state of the ledger (a batch check
+        reading its subjects in chunks is never torn by a write between two chunks); only the
+        log and the outbox may be written."""
+        with self.uow(snapshot=snapshot) as uow:
             book = self.rulebook(uow)
             yield Context(self, uow, book, today(book), actor)
             uow.commit()

@@ -56,8 +56,8 @@ class Store:
     def open(cls, url: str) -> Store:
         return cls(make_engine(url))
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+    def uow(self, *, snapshot: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, snapshot=snapshot)
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)

@@ -37,7 +37,7 @@ def check_one(
     """`deny` if any measure for the action denies, else `incentive`, else `allow`. An action
     that no measure of the rulebook names is a 422 naming `action`, never an `allow`."""
     allowed = _allowed(caller)
-    with ledger.transaction(caller.actor) as ctx:
+    with ledger.transaction(caller.actor, snapshot=True) as ctx:
         result = checks.check_one(
             ctx, subject, action, as_of, allowed=allowed, what_if=allowed is None
         )
@@ -49,7 +49,7 @@ def check_many(body: BatchCheckIn, ledger: LedgerDep, caller: Checker) -> JSONRe
     """A malformed identifier is answered as `{"subject", "error"}` for its own item; the other
     subjects are decided."""
     allowed = _allowed(caller)
-    with ledger.transaction(caller.actor) as ctx:
+    with ledger.transaction(caller.actor, snapshot=True) as ctx:
         results = checks.check_many(
             ctx, body.subjects, body.action, body.as_of, allowed=allowed, what_if=allowed is None
         )
