@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     legacy_uscc: list[str] = []
     schemes: list[SchemeSetting] = []
     import_batch_size: int = 10_000
+    # Reliability (docs/reliability.md): the largest request body (a batch of 10,000 records
+    # with notes fits), refused with 413 before parsing or authentication.
+    max_body_bytes: int = 16 * 2**20
 
     def registry(self) -> SchemeRegistry:
         return SchemeRegistry.default(

@@ -20,7 +20,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustledger import __version__
-from trustledger.api import problems
+from trustledger.api import limits, problems
 from trustledger.api.routes import audit, checks, me, public, records, reviews, subjects
 from trustledger.services.admin.keys import KeyCache
 from trustledger.services.context import Ledger
@@ -135,4 +135,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(Metrics, registry=registry)
+    # Outermost (added last): refused before routing, parsing, authentication or the database.
+    app.add_middleware(limits.NulGuard)
+    app.add_middleware(limits.BodyLimit, max_bytes=app.state.ledger.settings.max_body_bytes)
     return app

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import BatchCheckIn, BatchCheckOut, CheckOut
+from trustledger.api.schemas import BatchCheckIn, BatchCheckOut, CheckOut, Day
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.answers import checks
@@ -31,7 +30,7 @@ def check_one(
     subject: Annotated[str, Query(examples=["cn-rid:11010519491231002X"])],
     action: Annotated[str, Query(examples=["travel.flight"])],
     as_of: Annotated[
-        date | None, Query(description="Admins only: a what-if check on another day")
+        Day | None, Query(description="Admins only: a what-if check on another day")
     ] = None,
 ) -> dict[str, object]:
     """`deny` if any measure for the action denies, else `incentive`, else `allow`. An action

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.cases import DISPUTE, DisputeStatus
-from trustledger.domain.intake import Rejected
+from trustledger.domain.intake import Rejected, free_text
 from trustledger.services.context import Conflict, Context, Duplicate, NotFound, plain_row
 from trustledger.services.due_process import cases
 
@@ -29,6 +29,7 @@ def own_record(ctx: Context, subject: str, record_id: int) -> dict[str, Any]:
 def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, Any]:
     if not grounds.strip():
         raise Rejected("grounds", "say why the record is wrong")
+    free_text("grounds", grounds)
     record = own_record(ctx, subject, record_id)
     if record["voided"]:
         raise Conflict(f"record: record {record_id} is already voided")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from trustledger.domain.cases import REPAIR, RepairStatus
-from trustledger.domain.intake import Rejected
+from trustledger.domain.intake import Rejected, free_text
 from trustledger.services.context import Conflict, Context, Duplicate, plain_row
 from trustledger.services.due_process import cases
 from trustledger.services.due_process.disputes import own_record
@@ -18,6 +18,7 @@ from trustledger.services.due_process.disputes import own_record
 def request(ctx: Context, subject: str, record_id: int, commitment: str) -> dict[str, Any]:
     if not commitment.strip():
         raise Rejected("commitment", "a repair request carries a written commitment")
+    free_text("commitment", commitment)
     record = own_record(ctx, subject, record_id)
     record_type = ctx.book.record_type(record["type"])
     if record_type is None or record_type.repair is None:

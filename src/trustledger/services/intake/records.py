@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from trustledger.domain.intake import Intake, NewRecord, Rejected
+from trustledger.domain.intake import Intake, NewRecord, Rejected, free_text
 from trustledger.services.context import Conflict, Context, Forbidden, NotFound
 from trustledger.services.intake.ingest import mark_fulfilled, store_batch
 
@@ -115,6 +115,8 @@ def fulfil(
     A record is fulfilled once: the same date again is answered as before, another date is a
     conflict, and a voided record cannot be fulfilled.
     """
+    if note is not None:
+        free_text("note", note)
     record = _owned(ctx, record_id, source_code)
     if record["voided"]:
         raise Conflict(f"record {record_id} is voided: it cannot be fulfilled")
@@ -144,6 +146,7 @@ def void(ctx: Context, record_id: int, source_code: str, reason: str) -> dict[st
     """
     if not reason.strip():
         raise Rejected("reason", "a void needs a reason")
+    free_text("reason", reason)
     record = _owned(ctx, record_id, source_code)
     # A conditional write (`... WHERE voided = false`): of simultaneous voids, one writes.
     if record["voided"] or not ctx.uow.records.void(record_id):
