@@ -9,6 +9,7 @@ without one, as soon as the bytes read pass the limit (413 problem+json).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,7 +20,12 @@ PROBLEM_JSON = b"application/problem+json"
 
 
 async def send_problem(
-    send: Send, status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+    send: Send,
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extra: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     body["detail"] = detail
@@ -29,6 +35,7 @@ async def send_problem(
     headers = [(b"content-type", PROBLEM_JSON), (b"content-length", str(len(data)).encode())]
     if status == 413:
         headers.append((b"connection", b"close"))
+    headers.extend(extra)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from trustledger.config import Settings
 from trustledger.domain.identifiers import SchemeRegistry
 from trustledger.domain.rulebook import Rulebook, parse_rulebook
-from trustledger.store.database import Store
+from trustledger.store.database import Limits, Store
 from trustledger.store.errors import Duplicate as Duplicate  # re-exported for services
 from trustledger.store.errors import StoreUnavailable as StoreUnavailable
 from trustledger.store.unit_of_work import UnitOfWork
@@ -46,7 +46,14 @@ class Ledger:
         settings = settings or Settings()
         if url:
             settings = settings.model_copy(update={"database_url": url})
-        return cls(Store.open(settings.database_url), settings.registry(), settings)
+        limits = Limits(
+            settings.statement_timeout_ms,
+            settings.lock_timeout_ms,
+            settings.connect_timeout_s,
+            settings.sqlite_timeout_s,
+            settings.sqlite_synchronous,
+        )
+        return cls(Store.open(settings.database_url, limits), settings.registry(), settings)
 
     @property
     def engine(self) -> Any:

@@ -13,3 +13,14 @@ class Duplicate(Exception):
 
 class StoreUnavailable(Exception):
     """The database cannot be reached, or did not answer in time: try again later."""
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "away or stuck" (connection refused or lost, a
+    statement or lock timeout, SQLite's write lock not had in time, the pool exhausted), as
+    opposed to a refused write (an integrity error) or a bug."""
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa.OperationalError | sa.InterfaceError | sa.TimeoutError)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from trustledger.store.audit import AuditRepository
 from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.due_process import DisputeRepository, ProposalRepository, RepairRepository
+from trustledger.store.errors import StoreUnavailable, unavailable
 from trustledger.store.keys import KeyRepository
 from trustledger.store.outbox import OutboxRepository
 from trustledger.store.repository import (
@@ -23,35 +25,45 @@ class UnitOfWork:
     """Nothing is written unless `commit()` is called, so a failure leaves no half-done change.
 
     With `snapshot=True` (answers that read many rows: batch checks) every read sees one state
-    of the ledger: the reading repositories run on a second connection in a read-only
-    REPEATABLE READ transaction on PostgreSQL, and in an explicit `BEGIN` on SQLite (in WAL
-    mode a transaction's reads see the database as of its first read). The log and the outbox
-    stay on the writing connection, at READ COMMITTED, so appending the log's read events never
-    meets a serialization failure under concurrent writers.
+    of the ledger: the transaction is read-only REPEATABLE READ on PostgreSQL, and an explicit
+    `BEGIN` on SQLite (in WAL mode a transaction's reads see the database as of its first read;
+    pysqlite would otherwise begin only at the first write). The log's events are kept and
+    appended on commit, in a READ COMMITTED transaction of their own on the same connection,
+    right after the snapshot's: appending to the log's head at REPEATABLE READ would meet
+    serialization failures under concurrent writers, and one connection per request cannot
+    exhaust the pool while waiting for a second.
     """
 
     def __init__(self, engine: Engine, *, snapshot: bool = False) -> None:
         self.engine = engine
         self.snapshot = snapshot
-        self.reader: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
-        self.connection = self.engine.connect()
-        self.transaction = self.connection.begin()
-        reads = self.connection
-        if self.snapshot:
-            reads = self.reader = _snapshot(self.engine)
-        self.rulebooks = RulebookRepository(reads)
-        self.sources = SourceRepository(reads)
-        self.subjects = SubjectRepository(reads)
-        self.records = RecordRepository(reads)
-        self.keys = KeyRepository(reads)
-        self.audit = AuditRepository(self.connection)
-        self.disputes = DisputeRepository(reads)
-        self.proposals = ProposalRepository(reads)
-        self.repairs = RepairRepository(reads)
-        self.outbox = OutboxRepository(self.connection)
-        self.batch = BatchRepository(reads)
+        try:
+            self.connection = self.engine.connect()
+            if self.snapshot and self.connection.dialect.name == "postgresql":
+                self.connection.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            self.transaction = self.connection.begin()
+            if self.snapshot and self.connection.dialect.name == "sqlite":
+                self.connection.exec_driver_sql("BEGIN")
+        except Exception as exc:
+            if unavailable(exc):
+                raise StoreUnavailable(f"the database is unavailable: {exc}") from exc
+            raise
+        conn = self.connection
+        self.rulebooks = RulebookRepository(conn)
+        self.sources = SourceRepository(conn)
+        self.subjects = SubjectRepository(conn)
+        self.records = RecordRepository(conn)
+        self.keys = KeyRepository(conn)
+        self.audit: AuditRepository = _LogOnCommit(conn) if self.snapshot else AuditRepository(conn)
+        self.disputes = DisputeRepository(conn)
+        self.proposals = ProposalRepository(conn)
+        self.repairs = RepairRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.batch = BatchRepository(conn)
         return self
 
     def __exit__(
@@ -60,28 +72,49 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.reader is not None:
-            self.reader.close()  # read only: its transaction ends with nothing to keep
-            self.reader = None
-        if self.transaction.is_active:
-            self.transaction.rollback()
-        self.connection.close()
+        try:
+            if self.transaction.is_active:
+                self.transaction.rollback()
+            self.connection.close()
+        except Exception:
+            if exc is None or not unavailable(exc):
+                raise  # a rollback that fails after an error the database was away for: moot
+        if exc is not None and unavailable(exc):
+            # Away or stuck (refused, lost, timed out, locked): one exception for the layers
+            # above, which answer 503 with Retry-After.
+            raise StoreUnavailable(f"the database is unavailable: {exc}") from exc
+
+    def lift_timeouts(self) -> None:
+        """Unbounded statements and lock waits for this transaction (a job, not a request)."""
+        lift_timeouts(self.connection)
 
     def commit(self) -> None:
         self.transaction.commit()
+        if isinstance(self.audit, _LogOnCommit) and self.audit.pending:
+            # The snapshot has ended; the read events go in at READ COMMITTED.
+            if self.connection.dialect.name == "postgresql":
+                self.connection.execution_options(
+                    isolation_level="READ COMMITTED", postgresql_readonly=False
+                )
+            self.transaction = self.connection.begin()
+            AuditRepository(self.connection).append_many(self.audit.pending)
+            self.transaction.commit()
+            self.audit.pending = []
 
 
-def _snapshot(engine: Engine) -> Connection:
-    """A connection in a read-only transaction whose reads all see one state of the ledger."""
-    connection = engine.connect()
+class _LogOnCommit(AuditRepository):
+    """The log of a snapshot unit of work: appends wait for `commit()` (reads go through)."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        self.pending: list[dict[str, Any]] = []
+
+    def append_many(self, events: list[dict[str, Any]]) -> None:
+        self.pending.extend(events)
+
+
+def lift_timeouts(connection: Connection) -> None:
+    """`SET LOCAL` no statement or lock timeout (PostgreSQL; SQLite has neither)."""
     if connection.dialect.name == "postgresql":
-        connection = connection.execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True
-        )
-        connection.begin()
-    else:
-        # pysqlite opens a transaction only before a write: begin one now, so the first
-        # SELECT fixes the snapshot (WAL) and the later chunks read the same state.
-        connection.begin()
-        connection.exec_driver_sql("BEGIN")
-    return connection
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        connection.exec_driver_sql("SET LOCAL lock_timeout = 0")

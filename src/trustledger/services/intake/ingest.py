@@ -322,6 +322,11 @@ def mark_fulfilled(
     return True
 
 
+# After an import that inserted more rows than this, PostgreSQL's statistics are refreshed
+# (ANALYZE): autovacuum would, later, and until then the planner guesses from the old counts.
+ANALYZE_AFTER = 10_000
+
+
 def import_rows(
     ledger: Ledger,
     source_code: str,
@@ -348,6 +353,7 @@ def import_rows(
 
     def flush() -> None:
         with ledger.transaction(actor) as ctx:
+            ctx.uow.lift_timeouts()  # a job's batch of up to 10,000 rows, not a request
             outcomes = store_batch(ctx, source_code, batch)
         for number, outcome in zip(lines, outcomes, strict=True):
             if outcome.status == "inserted":
@@ -375,4 +381,6 @@ def import_rows(
             flush()
     if batch:
         flush()
+    if report.inserted > ANALYZE_AFTER:  # the planner's statistics follow a large import
+        ledger.store.analyze()
     return report
