@@ -71,3 +71,15 @@ def test_failed_authentications_are_counted_and_logged_once_per_interval(
         "times": 1,
         "key": "guess0",
     }
+
+
+def test_a_batch_naming_one_subject_many_times_reads_and_logs_it_once(
+    client: TestClient, ledger: Ledger, keys: Keys
+) -> None:
+    body = {"action": "travel.flight", "subjects": [PERSON] * 1_000}
+    r = client.post("/v1/checks", json=body, headers=keys.airline)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["results"]) == 1_000
+    with ledger.uow() as uow:
+        logged = [e for e in uow.audit.events(subject=PERSON, limit=10_000) if e.action == "check"]
+    assert len(logged) == 1
