@@ -252,7 +252,12 @@ def servers(work: Path, url: str, workers: int) -> Iterator[tuple[Server, Server
     argv = ["-c", SERVE, "serve", "--db", url, "--port", str(port)]
     if workers > 1:
         argv += ["--workers", str(workers)]
-    env = {**os.environ, "TRUSTLEDGER_BENCH_SETTINGS": str(settings_file)}
+    # The bench measures throughput: the per-key rate limit (docs/reliability.md) is off.
+    env = {
+        **os.environ,
+        "TRUSTLEDGER_BENCH_SETTINGS": str(settings_file),
+        "TRUSTLEDGER_RATE_PER_KEY": "0",
+    }
     with contextlib.ExitStack() as stack:
         server = Server("trustledger serve", argv, work / f"serve-{workers}.log", port, env)
         stack.callback(server.stop)

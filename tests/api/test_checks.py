@@ -149,7 +149,8 @@ def test_public_lists_mask_identifiers(client: TestClient, keys: Keys) -> None:
 
 
 def test_health_metrics_and_docs(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
     client.get("/v1/rulebook")
     metrics = client.get("/metrics").text
     assert (

@@ -236,7 +236,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
         with ledger.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL (reliability.md)
     finally:
         ledger.close()
     # WAL is a property of the file: any later connection, even a bare one, finds it.

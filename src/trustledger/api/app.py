@@ -20,7 +20,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustledger import __version__
-from trustledger.api import problems
+from trustledger.api import limits, problems, quotas
 from trustledger.api.routes import audit, checks, me, public, records, reviews, subjects
 from trustledger.services.admin.keys import KeyCache
 from trustledger.services.context import Ledger
@@ -103,6 +103,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.state.ledger = ledger or Ledger.open()
     app.state.keys = KeyCache()
     registry = CollectorRegistry()
+    app.state.quotas = quotas.Quotas.from_settings(app.state.ledger, registry)
     problems.install(app)
     for module, statuses in ERRORS.items():
         app.include_router(module.router, responses=problems.responses(*statuses))
@@ -126,9 +127,13 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
             swagger_ui_parameters={"validatorUrl": None},
         )
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
     def healthz() -> dict[str, str]:
-        app.state.ledger.store.ping()
+        return {"status": "ok"}  # never touches the database: a slow one must not kill us
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: the database answers")
+    def readyz() -> dict[str, str]:
+        app.state.ledger.store.ping()  # StoreUnavailable: 503 with Retry-After
         return {"status": "ok", "database": "ok"}
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
@@ -136,4 +141,8 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(Metrics, registry=registry)
+    app.add_middleware(quotas.AddressLimit, quotas=app.state.quotas)
+    # Outermost (added last): refused before routing, parsing, authentication or the database.
+    app.add_middleware(limits.NulGuard)
+    app.add_middleware(limits.BodyLimit, max_bytes=app.state.ledger.settings.max_body_bytes)
     return app

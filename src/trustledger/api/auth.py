@@ -34,7 +34,10 @@ def principal(
     ledger: LedgerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    quotas = request.app.state.quotas
     if credentials is None:
+        if "authorization" in request.headers:  # else AddressLimit counted it already
+            quotas.address(request)
         raise HTTPException(
             401,
             "an API key is required (Authorization: Bearer tlk_...)",
@@ -42,9 +45,12 @@ def principal(
         )
     found: Principal | None = request.app.state.keys.authenticate(ledger, credentials.credentials)
     if found is None:
+        quotas.failed(request, ledger, credentials.credentials)
+        quotas.address(request)  # guessing keys is limited like any caller without one
         raise HTTPException(
             401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
         )
+    quotas.key(found.key_id)
     return found
 
 

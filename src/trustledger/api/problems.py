@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from trustledger.api.schemas import RecordBatch, RecordIn
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
-from trustledger.services.context import Conflict, NotFound
+from trustledger.services.context import Conflict, NotFound, StoreUnavailable
 from trustledger.services.intake.records import Forbidden
 
 TITLES = {
@@ -29,7 +29,11 @@ TITLES = {
     409: "Conflict",
     413: "Content Too Large",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
+    503: "Service Unavailable",
 }
+# Seconds a client should wait before trying again when the database is away or stuck.
+RETRY_AFTER = 5
 
 
 PROBLEM_JSON = "application/problem+json"
@@ -59,6 +63,9 @@ WHEN = {
     404: "Something named in the request does not exist (or is not public)",
     409: "The request contradicts what the ledger holds",
     422: "The request is not valid; `errors` names each field at fault",
+    413: "The request body is larger than the server accepts",
+    429: "Too many requests from this key or address; wait `Retry-After` seconds",
+    503: "The database is unavailable or did not answer in time; retry after `Retry-After`",
 }
 
 
@@ -179,6 +186,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(_request: Request, exc: Conflict) -> JSONResponse:
         return problem(409, str(exc))
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(_request: Request, exc: StoreUnavailable) -> JSONResponse:
+        # Said plainly, without the driver's words (they may name hosts and users).
+        detail = "the database is unavailable or did not answer in time: try again later"
+        return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER)})
 
     @app.exception_handler(Forbidden)
     async def _forbidden(_request: Request, exc: Forbidden) -> JSONResponse:

@@ -2,17 +2,67 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
+from trustledger.domain.intake import MIN_DAY, TEXT_LIMIT
 from trustledger.services.answers.checks import MAX_SUBJECTS
 from trustledger.services.intake.records import MAX_BATCH
 
 DEBTOR = "cn-rid:11010519491231002X"
 # Ledger ids are 64-bit: a larger number names nothing (and must not reach the database).
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+# One rule for text at the edge: no string of a request holds a NUL (the path and the query
+# are checked by `api.limits.NulGuard`), and free text is at most TEXT_LIMIT characters.
+def no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def iso_day(value: Any) -> Any:
+    """Only YYYY-MM-DD: `as_of=0` is not 1970-01-01, and no day is before MIN_DAY."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    day = date.fromisoformat(value)
+    if day < MIN_DAY:
+        raise ValueError(f"must not be before {MIN_DAY.isoformat()}")
+    return day
+
+
+def sane_instant(value: datetime) -> datetime:
+    """A moment the databases can compare: from MIN_DAY on, and convertible to UTC."""
+    try:
+        if value.tzinfo is not None:
+            value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    if value.date() < MIN_DAY:
+        raise ValueError(f"must not be before {MIN_DAY.isoformat()}")
+    return value
+
+
+Plain = Annotated[str, AfterValidator(no_nul)]
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_LIMIT), AfterValidator(no_nul)]
+Note = Annotated[str, Field(max_length=TEXT_LIMIT), AfterValidator(no_nul)]
+Day = Annotated[date, BeforeValidator(iso_day)]
+Instant = Annotated[datetime, AfterValidator(sane_instant)]
 
 
 class RecordIn(BaseModel):
@@ -34,19 +84,20 @@ class RecordIn(BaseModel):
         },
     )
 
-    subject: str
-    type: str
-    reference: str
-    decided_on: str
-    amount: str | float | None = None
-    note: str | None = None
-    fulfilled_on: str | None = None
-    notified_on: str | None = Field(
+    subject: Plain
+    type: Plain
+    reference: Plain
+    decided_on: Plain
+    # Strict: JSON `true` is not an amount of 1 (and "1_000" is refused by intake).
+    amount: StrictStr | StrictInt | StrictFloat | None = None
+    note: Note | None = None
+    fulfilled_on: Plain | None = None
+    notified_on: Plain | None = Field(
         default=None,
         description="When the source notified the subject; notice periods count from it. "
         "Without it, trustledger notifies the subject on receipt.",
     )
-    subject_name: str | None = Field(
+    subject_name: Plain | None = Field(
         default=None,
         description="The registered name of an organization or public body (at most 200 "
         "characters), shown with it on public lists; kept if the subject has none yet. Refused "
@@ -92,8 +143,8 @@ class FulfilIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"fulfilled_on": "2026-04-15", "note": "Paid in full"}]},
     )
-    fulfilled_on: date
-    note: str | None = None
+    fulfilled_on: Day
+    note: Note | None = None
 
 
 class VoidIn(BaseModel):
@@ -103,7 +154,7 @@ class VoidIn(BaseModel):
             "examples": [{"reason": "Wrong subject: clerical error in the identity number"}]
         },
     )
-    reason: str = Field(min_length=1)
+    reason: Text
 
 
 class MeasureOut(BaseModel):
@@ -160,9 +211,9 @@ class BatchCheckIn(BaseModel):
             ]
         },
     )
-    action: str
-    subjects: list[str] = Field(min_length=1, max_length=MAX_SUBJECTS)
-    as_of: date | None = None
+    action: Plain
+    subjects: list[Plain] = Field(min_length=1, max_length=MAX_SUBJECTS)
+    as_of: Day | None = None
 
 
 class BatchCheckOut(BaseModel):

@@ -36,8 +36,13 @@ def _serve(ledger: Ledger, host: str, port: int) -> None:
     import uvicorn
 
     from trustledger.api import create_app
+    from trustledger.cli import serving
 
-    uvicorn.run(create_app(ledger), host=host, port=port, log_level="warning", access_log=False)
+    serving.raise_open_files()
+    options = serving.uvicorn_options(ledger.settings)
+    uvicorn.run(
+        create_app(ledger), host=host, port=port, log_level="warning", access_log=False, **options
+    )
 
 
 @app.command()

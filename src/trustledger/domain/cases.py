@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from trustledger.domain.intake import Rejected
+from trustledger.domain.intake import Rejected, free_text
 
 
 class DisputeStatus(StrEnum):
@@ -68,4 +68,4 @@ def reason_given(reason: str) -> str:
     """A decision states its reason."""
     if not reason.strip():
         raise Rejected("reason", "a decision states its reason")
-    return reason
+    return free_text("reason", reason)

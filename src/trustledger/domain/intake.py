@@ -54,6 +54,22 @@ class NewRecord:
 
 
 NAME_LIMIT = 200
+# Free text (a note, grounds, a reason, a commitment, a statement): one limit everywhere, the
+# API's models and file imports alike.
+TEXT_LIMIT = 4_000
+# The earliest day a record, a fulfilment or a notice may carry. Nothing that still counts is
+# older; earlier days are typos (0001-01-01) whose period arithmetic would overflow Python's
+# date range, and 1900 still admits decisions older than the registries being migrated.
+MIN_DAY = date(1900, 1, 1)
+
+
+def free_text(field: str, value: str) -> str:
+    """Free text as people write it: at most TEXT_LIMIT characters, without NUL."""
+    if len(value) > TEXT_LIMIT:
+        raise Rejected(field, f"must be at most {TEXT_LIMIT} characters, got {len(value)}")
+    if "\x00" in value:
+        raise Rejected(field, "must not contain NUL characters")
+    return value
 
 
 def subject_name(kind: SubjectKind, value: str, field: str = "subject_name") -> str:
@@ -111,6 +127,8 @@ def _date(row: Mapping[str, Any], name: str, today: date, value: str | None = No
         raise Rejected(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
     if day > today:
         raise Rejected(name, f"{value} is in the future (today is {today.isoformat()})")
+    if day < MIN_DAY:
+        raise Rejected(name, f"{value} is before {MIN_DAY.isoformat()}")
     return day
 
 
@@ -208,8 +226,8 @@ class Intake:
             amount = _amount(row)
         if row.get("note") is not None:
             note = _text(row, "note")
-            if note is not None and "\x00" in note:
-                raise Rejected("note", "must not contain NUL characters")
+            if note is not None:
+                free_text("note", note)
         registered = None
         if row.get("subject_name") is not None:
             given = _text(row, "subject_name")
@@ -235,6 +253,8 @@ def _amount(row: Mapping[str, Any]) -> Decimal | None:
     text = _text(row, "amount")
     if text is None:
         return None
+    if "_" in text:  # Decimal("1_000") is 1000: a typo, or a format no source uses
+        raise Rejected("amount", f"{text!r} is not a number")
     try:
         amount = Decimal(text)
     except InvalidOperation:

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 from trustledger.config import Settings
 from trustledger.domain.identifiers import SchemeRegistry
 from trustledger.domain.rulebook import Rulebook, parse_rulebook
-from trustledger.store.database import Store
+from trustledger.store.database import Limits, Store
+from trustledger.store.errors import Duplicate as Duplicate  # re-exported for services
+from trustledger.store.errors import StoreUnavailable as StoreUnavailable
 from trustledger.store.unit_of_work import UnitOfWork
 
 
@@ -44,15 +46,22 @@ class Ledger:
         settings = settings or Settings()
         if url:
             settings = settings.model_copy(update={"database_url": url})
-        return cls(Store.open(settings.database_url), settings.registry(), settings)
+        limits = Limits(
+            settings.statement_timeout_ms,
+            settings.lock_timeout_ms,
+            settings.connect_timeout_s,
+            settings.sqlite_timeout_s,
+            settings.sqlite_synchronous,
+        )
+        return cls(Store.open(settings.database_url, limits), settings.registry(), settings)
 
     @property
     def engine(self) -> Any:
         """The database engine, for operations and tests (services use units of work)."""
         return self.store.engine
 
-    def uow(self) -> UnitOfWork:
-        return self.store.uow()
+    def uow(self, *, snapshot: bool = False) -> UnitOfWork:
+        return self.store.uow(snapshot=snapshot)
 
     def rulebook(self, uow: UnitOfWork, version: str | None = None) -> Rulebook:
         """The active rulebook, or a stored version of it; parsed once per process."""
@@ -67,10 +76,14 @@ class Ledger:
         return book
 
     @contextmanager
-    def transaction(self, actor: str) -> Iterator[Context]:
+    def transaction(self, actor: str, *, snapshot: bool = False) -> Iterator[Context]:
         """One context for one request or command: committed when the block ends without an
-        error, rolled back otherwise, so the use cases inside it compose into one change."""
-        with self.uow() as uow:
+        error, rolled back otherwise, so the use cases inside it compose into one change.
+
+        `snapshot=True`: every read of the context sees one state of the ledger (a batch check
+        reading its subjects in chunks is never torn by a write between two chunks); only the
+        log and the outbox may be written."""
+        with self.uow(snapshot=snapshot) as uow:
             book = self.rulebook(uow)
             yield Context(self, uow, book, today(book), actor)
             uow.commit()

@@ -282,6 +282,7 @@ def rescore(
         tiers, lists = _summary(out, book)
         computed_at = datetime.now(UTC)
         with ledger.uow() as uow:
+            uow.lift_timeouts()  # writes a whole population's standings
             repo = uow.batch
             diff = None
             if previous is not None and previous.rulebook_version != book.version:

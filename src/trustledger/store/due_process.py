@@ -7,8 +7,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from trustledger.domain.scoring import Confirmation
+from trustledger.store.errors import Duplicate
 from trustledger.store.tables import disputes, proposals, repairs
 
 
@@ -21,7 +23,17 @@ class _Cases:
         self.conn = conn
 
     def add(self, **values: Any) -> int:
-        result = self.conn.execute(insert(self.table).values(**values).returning(self.table.c.id))
+        """Insert a case; `Duplicate` if a unique index refuses it (one open case per record).
+
+        The transaction is spoilt afterwards (PostgreSQL): the caller answers and rolls back."""
+        try:
+            result = self.conn.execute(
+                insert(self.table).values(**values).returning(self.table.c.id)
+            )
+        except IntegrityError as exc:
+            if "unique" not in str(exc.orig).lower():
+                raise
+            raise Duplicate(f"{self.table.name}: {exc.orig}") from None
         return int(result.scalar_one())
 
     def get(self, case_id: int) -> dict[str, Any] | None:

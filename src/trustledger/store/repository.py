@@ -293,6 +293,30 @@ class RecordRepository:
         """Set the event columns (fulfilled_on, voided, disputed) of one record."""
         self.conn.execute(update(records).where(records.c.id == record_id).values(**values))
 
+    def void(self, record_id: int, **also: Any) -> bool:
+        """Void a record that is not voided yet; whether this call voided it.
+
+        A conditional update (`... WHERE voided = false`), so of simultaneous voids exactly
+        one writes (and only that one goes on to write the event)."""
+        c = records.c
+        result = self.conn.execute(
+            update(records)
+            .where(c.id == record_id, c.voided.is_(False))
+            .values(voided=True, **also)
+        )
+        return bool(result.rowcount)
+
+    def fulfil(self, record_id: int, fulfilled_on: date) -> bool:
+        """Set `fulfilled_on` if it is not set yet (`... WHERE fulfilled_on IS NULL`); whether
+        this call set it."""
+        c = records.c
+        result = self.conn.execute(
+            update(records)
+            .where(c.id == record_id, c.fulfilled_on.is_(None))
+            .values(fulfilled_on=fulfilled_on)
+        )
+        return bool(result.rowcount)
+
     def of_subjects(
         self, subject_ids: Sequence[str], types: Sequence[str] | None = None
     ) -> dict[str, list[Record]]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 
 metadata = MetaData()
@@ -134,6 +135,14 @@ disputes = Table(
     Column("filed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_disputes_subject", "subject"),
     Index("ix_disputes_status_due", "status", "due_on"),
+    # One open dispute per record, held by the database (0009): two filings at once, one wins.
+    Index(
+        "uq_disputes_open_record",
+        "record_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )
 
 proposals = Table(
@@ -163,6 +172,14 @@ repairs = Table(
     Column("status", String(20), nullable=False),  # open | approved | rejected
     *_decision(),
     Index("ix_repairs_subject", "subject"),
+    # One open repair request per record (0009).
+    Index(
+        "uq_repairs_open_record",
+        "record_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )
 
 outbox = Table(

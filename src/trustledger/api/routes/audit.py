@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import LedgerDep, require
+from trustledger.api.schemas import Instant
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.log import audit
@@ -105,7 +105,7 @@ def list_events(
         str | None,
         Query(description="Only events about this subject", examples=["cn-rid:11010519491231002X"]),
     ] = None,
-    since: Annotated[datetime | None, Query(description="Only events from then on")] = None,
+    since: Annotated[Instant | None, Query(description="Only events from then on")] = None,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, object]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import BatchCheckIn, BatchCheckOut, CheckOut
+from trustledger.api.schemas import BatchCheckIn, BatchCheckOut, CheckOut, Day
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.answers import checks
@@ -31,13 +30,13 @@ def check_one(
     subject: Annotated[str, Query(examples=["cn-rid:11010519491231002X"])],
     action: Annotated[str, Query(examples=["travel.flight"])],
     as_of: Annotated[
-        date | None, Query(description="Admins only: a what-if check on another day")
+        Day | None, Query(description="Admins only: a what-if check on another day")
     ] = None,
 ) -> dict[str, object]:
     """`deny` if any measure for the action denies, else `incentive`, else `allow`. An action
     that no measure of the rulebook names is a 422 naming `action`, never an `allow`."""
     allowed = _allowed(caller)
-    with ledger.transaction(caller.actor) as ctx:
+    with ledger.transaction(caller.actor, snapshot=True) as ctx:
         result = checks.check_one(
             ctx, subject, action, as_of, allowed=allowed, what_if=allowed is None
         )
@@ -49,7 +48,7 @@ def check_many(body: BatchCheckIn, ledger: LedgerDep, caller: Checker) -> JSONRe
     """A malformed identifier is answered as `{"subject", "error"}` for its own item; the other
     subjects are decided."""
     allowed = _allowed(caller)
-    with ledger.transaction(caller.actor) as ctx:
+    with ledger.transaction(caller.actor, snapshot=True) as ctx:
         results = checks.check_many(
             ctx, body.subjects, body.action, body.as_of, allowed=allowed, what_if=allowed is None
         )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import Id
+from trustledger.api.schemas import Day, Id, Text
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import access, consent, disputes, repairs, review
@@ -44,7 +43,7 @@ class DisputeIn(BaseModel):
         },
     )
     record: Id
-    grounds: str = Field(min_length=1)
+    grounds: Text
 
 
 class RepairIn(BaseModel):
@@ -57,7 +56,7 @@ class RepairIn(BaseModel):
         },
     )
     record: Id
-    commitment: str = Field(min_length=1)
+    commitment: Text
 
 
 class StatementIn(BaseModel):
@@ -69,11 +68,11 @@ class StatementIn(BaseModel):
             ]
         },
     )
-    statement: str = Field(min_length=1)
+    statement: Text
 
 
 @router.get("", summary="Everything held about me, and who looked")
-def me(ledger: LedgerDep, caller: Reader, as_of: date | None = None) -> dict[str, Any]:
+def me(ledger: LedgerDep, caller: Reader, as_of: Day | None = None) -> dict[str, Any]:
     """Score and tier with every contribution, its legal basis and end; lists and measures with
     since/until; every record (voided too) with its history; proposals, disputes, repair
     requests, notices; and the access log: which provider checked me, when, for what."""

@@ -3,14 +3,13 @@ persons named). The front door and the other pages are in `web/`."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from trustledger.api.auth import LedgerDep, public_actor
 from trustledger.api.problems import responses
-from trustledger.api.schemas import ListOut, RulebookOut
+from trustledger.api.schemas import Day, ListOut, RulebookOut
 from trustledger.services.admin import rulebooks
 from trustledger.services.answers import lists
 from trustledger.views import json
@@ -46,7 +45,7 @@ def public_list(
             examples=["cn-rid:11010519491231002X"],
         ),
     ] = None,
-    as_of: date | None = None,
+    as_of: Day | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, object]:

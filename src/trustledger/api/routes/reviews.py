@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import Id
+from trustledger.api.schemas import Id, Text
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import disputes, repairs, review
@@ -26,7 +26,7 @@ class DisputeDecision(BaseModel):
         },
     )
     outcome: Literal["upheld", "rejected"]
-    reason: str = Field(min_length=1)
+    reason: Text
 
 
 class Decision(BaseModel):
@@ -39,7 +39,7 @@ class Decision(BaseModel):
         },
     )
     approve: bool
-    reason: str = Field(min_length=1)
+    reason: Text
 
 
 @router.get("/disputes", summary="Disputes: all for reviewers, own records' for agencies")

@@ -3,7 +3,6 @@ legal person's registered name, set by an administrator."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import LedgerDep, require
 from trustledger.api.problems import responses
-from trustledger.api.schemas import ScoreOut
+from trustledger.api.schemas import Day, Plain, ScoreOut
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.answers import standing
@@ -31,7 +30,7 @@ def score(
     subject: str,
     ledger: LedgerDep,
     caller: Annotated[Principal, Depends(require(Permission.SCORES_READ))],
-    as_of: date | None = None,
+    as_of: Day | None = None,
     rulebook_version: str | None = None,
 ) -> dict[str, object]:
     """The CLI's `score --json`: every point with the record behind it and when it ends."""
@@ -44,7 +43,7 @@ class NameIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"name": "Example Construction Co., Ltd."}]},
     )
-    name: str = Field(description="The registered name, at most 200 characters.")
+    name: Plain = Field(description="The registered name, at most 200 characters.")
 
 
 class NameOut(BaseModel):

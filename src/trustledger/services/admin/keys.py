@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from trustledger.domain.intake import Rejected
 from trustledger.domain.roles import Role
 from trustledger.services.answers.checks import require_action
-from trustledger.services.context import Conflict, Context, Ledger, NotFound
+from trustledger.services.context import Conflict, Context, Ledger, NotFound, StoreUnavailable
 from trustledger.store.keys import StoredKey
 
 PREFIX = "tlk"
@@ -157,3 +157,18 @@ class KeyCache:
             self._cache.clear()
         self._cache[presented] = (now, principal)
         return principal
+
+
+def log_failed_authentication(ledger: Ledger, actor: str, key_id: str | None, times: int) -> None:
+    """`auth.failed` in the audit log: who (by address), which key id was presented (if it
+    looked like one), and how many failures this event stands for (the API logs at most one
+    per address per interval). A database that is away loses this event, not the answer."""
+    detail: dict[str, object] = {"times": times}
+    if key_id and len(key_id) <= 40 and key_id.isalnum():
+        detail["key"] = key_id
+    try:
+        with ledger.uow() as uow:
+            uow.audit.append(actor=actor, action="auth.failed", subject=None, detail=detail)
+            uow.commit()
+    except StoreUnavailable:
+        return

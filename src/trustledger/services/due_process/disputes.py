@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.cases import DISPUTE, DisputeStatus
-from trustledger.domain.intake import Rejected
-from trustledger.services.context import Conflict, Context, NotFound, plain_row
+from trustledger.domain.intake import Rejected, free_text
+from trustledger.services.context import Conflict, Context, Duplicate, NotFound, plain_row
 from trustledger.services.due_process import cases
 
 OUTCOMES = DISPUTE.outcomes
@@ -29,6 +29,7 @@ def own_record(ctx: Context, subject: str, record_id: int) -> dict[str, Any]:
 def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, Any]:
     if not grounds.strip():
         raise Rejected("grounds", "say why the record is wrong")
+    free_text("grounds", grounds)
     record = own_record(ctx, subject, record_id)
     if record["voided"]:
         raise Conflict(f"record: record {record_id} is already voided")
@@ -36,15 +37,18 @@ def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, 
         raise Conflict(f"record: record {record_id} already has an open dispute")
     day = ctx.today
     due = ctx.book.disputes.decide_within.after(day)
-    dispute_id = ctx.uow.disputes.add(
-        record_id=record_id,
-        subject=subject,
-        source=record["source"],
-        grounds=grounds,
-        filed_on=day,
-        due_on=due,
-        status=DisputeStatus.OPEN,
-    )
+    try:  # the database holds one open dispute per record: of two filings at once, one wins
+        dispute_id = ctx.uow.disputes.add(
+            record_id=record_id,
+            subject=subject,
+            source=record["source"],
+            grounds=grounds,
+            filed_on=day,
+            due_on=due,
+            status=DisputeStatus.OPEN,
+        )
+    except Duplicate:
+        raise Conflict(f"record: record {record_id} already has an open dispute") from None
     ctx.uow.records.mark(record_id, disputed=True)
     ctx.uow.records.add_event(record_id, "disputed", day, ctx.actor, grounds)
     ctx.uow.audit.append(
@@ -97,9 +101,13 @@ def decide(ctx: Context, dispute_id: int, outcome: str, reason: str) -> dict[str
     def effect(dispute: dict[str, Any], status: str) -> None:
         record_id, day = dispute["record_id"], ctx.today
         if status == DisputeStatus.UPHELD:
-            ctx.uow.records.mark(record_id, disputed=False, voided=True)
-            note = f"dispute {dispute_id} upheld: {reason}"
-            ctx.uow.records.add_event(record_id, "voided", day, ctx.actor, note)
+            # Voided once: if its source voided it meanwhile, that void stands and is not
+            # written again.
+            if ctx.uow.records.void(record_id, disputed=False):
+                note = f"dispute {dispute_id} upheld: {reason}"
+                ctx.uow.records.add_event(record_id, "voided", day, ctx.actor, note)
+            else:
+                ctx.uow.records.mark(record_id, disputed=False)
         else:
             ctx.uow.records.mark(record_id, disputed=False)
             ctx.uow.records.add_event(record_id, "dispute_rejected", day, ctx.actor, reason)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from trustledger.domain.cases import REPAIR, RepairStatus
-from trustledger.domain.intake import Rejected
-from trustledger.services.context import Conflict, Context, plain_row
+from trustledger.domain.intake import Rejected, free_text
+from trustledger.services.context import Conflict, Context, Duplicate, plain_row
 from trustledger.services.due_process import cases
 from trustledger.services.due_process.disputes import own_record
 
@@ -18,6 +18,7 @@ from trustledger.services.due_process.disputes import own_record
 def request(ctx: Context, subject: str, record_id: int, commitment: str) -> dict[str, Any]:
     if not commitment.strip():
         raise Rejected("commitment", "a repair request carries a written commitment")
+    free_text("commitment", commitment)
     record = own_record(ctx, subject, record_id)
     record_type = ctx.book.record_type(record["type"])
     if record_type is None or record_type.repair is None:
@@ -26,13 +27,16 @@ def request(ctx: Context, subject: str, record_id: int, commitment: str) -> dict
         raise Conflict(f"record: record {record_id} is already voided or fulfilled")
     if ctx.uow.repairs.find(record_id=record_id, status=RepairStatus.OPEN):
         raise Conflict(f"record: record {record_id} already has an open repair request")
-    repair_id = ctx.uow.repairs.add(
-        record_id=record_id,
-        subject=subject,
-        commitment=commitment,
-        requested_on=ctx.today,
-        status=RepairStatus.OPEN,
-    )
+    try:  # the database holds one open request per record
+        repair_id = ctx.uow.repairs.add(
+            record_id=record_id,
+            subject=subject,
+            commitment=commitment,
+            requested_on=ctx.today,
+            status=RepairStatus.OPEN,
+        )
+    except Duplicate:
+        raise Conflict(f"record: record {record_id} already has an open repair request") from None
     ctx.uow.audit.append(
         actor=ctx.actor,
         action="repair.request",
@@ -55,9 +59,11 @@ def decide(ctx: Context, repair_id: int, approve: bool, reason: str) -> dict[str
     outcome = RepairStatus.APPROVED if approve else RepairStatus.REJECTED
 
     def effect(repair: dict[str, Any], status: str) -> None:
-        record = ctx.uow.records.get(repair["record_id"])
-        if status == RepairStatus.APPROVED and record and record["fulfilled_on"] is None:
-            ctx.uow.records.mark(repair["record_id"], fulfilled_on=ctx.today)
+        # Fulfilled once (`... WHERE fulfilled_on IS NULL`): a fulfilment its source reported
+        # meanwhile stands.
+        if status == RepairStatus.APPROVED and ctx.uow.records.fulfil(
+            repair["record_id"], ctx.today
+        ):
             note = f"repair {repair_id} approved: {reason}"
             ctx.uow.records.add_event(repair["record_id"], "fulfilled", ctx.today, ctx.actor, note)
 

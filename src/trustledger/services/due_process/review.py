@@ -12,7 +12,7 @@ from typing import Any
 
 from trustledger.domain.cases import PROPOSAL, ProposalStatus
 from trustledger.domain.identifiers import SubjectId
-from trustledger.domain.intake import Rejected
+from trustledger.domain.intake import Rejected, free_text
 from trustledger.progress import Progress, no_progress
 from trustledger.services.answers.standing import files, standing_of
 from trustledger.services.context import (
@@ -115,6 +115,7 @@ def queue(
 def add_statement(ctx: Context, subject: str, proposal_id: int, statement: str) -> dict[str, Any]:
     if not statement.strip():
         raise Rejected("statement", "it is empty")
+    free_text("statement", statement)
     proposal = ctx.uow.proposals.get(proposal_id)
     if proposal is None or proposal["subject"] != subject:
         raise NotFound(f"proposal: no proposal {proposal_id} about {subject}")

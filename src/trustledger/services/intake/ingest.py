@@ -305,10 +305,13 @@ def _listing_payload(source: str, r: NewRecord, starts: Mapping[str, date]) -> d
 
 def mark_fulfilled(
     ctx: Context, record_id: int, subject: str, fulfilled_on: date, *, by: str, note: str | None
-) -> None:
+) -> bool:
     """Record a fulfilment: the record's date, its history (`by`: the source, as the subject
-    reads it), and the audit event (the context's actor: the key or person who did it)."""
-    ctx.uow.records.mark(record_id, fulfilled_on=fulfilled_on)
+    reads it), and the audit event (the context's actor: the key or person who did it).
+
+    A conditional write: if the record was fulfilled meanwhile, nothing is written (False)."""
+    if not ctx.uow.records.fulfil(record_id, fulfilled_on):
+        return False
     ctx.uow.records.add_event(record_id, "fulfilled", fulfilled_on, by, note)
     ctx.uow.audit.append(
         actor=ctx.actor,
@@ -316,6 +319,12 @@ def mark_fulfilled(
         subject=subject,
         detail={"record": record_id, "fulfilled_on": fulfilled_on},
     )
+    return True
+
+
+# After an import that inserted more rows than this, PostgreSQL's statistics are refreshed
+# (ANALYZE): autovacuum would, later, and until then the planner guesses from the old counts.
+ANALYZE_AFTER = 10_000
 
 
 def import_rows(
@@ -344,6 +353,7 @@ def import_rows(
 
     def flush() -> None:
         with ledger.transaction(actor) as ctx:
+            ctx.uow.lift_timeouts()  # a job's batch of up to 10,000 rows, not a request
             outcomes = store_batch(ctx, source_code, batch)
         for number, outcome in zip(lines, outcomes, strict=True):
             if outcome.status == "inserted":
@@ -371,4 +381,6 @@ def import_rows(
             flush()
     if batch:
         flush()
+    if report.inserted > ANALYZE_AFTER:  # the planner's statistics follow a large import
+        ledger.store.analyze()
     return report

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from trustledger.domain.intake import Intake, NewRecord, Rejected
+from trustledger.domain.intake import Intake, NewRecord, Rejected, free_text
 from trustledger.services.context import Conflict, Context, Forbidden, NotFound
 from trustledger.services.intake.ingest import mark_fulfilled, store_batch
 
@@ -115,6 +115,8 @@ def fulfil(
     A record is fulfilled once: the same date again is answered as before, another date is a
     conflict, and a voided record cannot be fulfilled.
     """
+    if note is not None:
+        free_text("note", note)
     record = _owned(ctx, record_id, source_code)
     if record["voided"]:
         raise Conflict(f"record {record_id} is voided: it cannot be fulfilled")
@@ -128,8 +130,12 @@ def fulfil(
         raise Conflict(
             f"fulfilled_on: record {record_id} was fulfilled on {record['fulfilled_on']}"
         )
-    if record["fulfilled_on"] is None:
-        mark_fulfilled(ctx, record_id, record["subject"], fulfilled_on, by=source_code, note=note)
+    if record["fulfilled_on"] is None and not mark_fulfilled(
+        ctx, record_id, record["subject"], fulfilled_on, by=source_code, note=note
+    ):  # fulfilled meanwhile, by a simultaneous request: answered as if it came first
+        again = ctx.uow.records.get(record_id)
+        if again is None or again["fulfilled_on"] != fulfilled_on:
+            raise Conflict(f"fulfilled_on: record {record_id} was fulfilled meanwhile")
     return {"id": record_id, "fulfilled_on": fulfilled_on.isoformat()}
 
 
@@ -140,10 +146,11 @@ def void(ctx: Context, record_id: int, source_code: str, reason: str) -> dict[st
     """
     if not reason.strip():
         raise Rejected("reason", "a void needs a reason")
+    free_text("reason", reason)
     record = _owned(ctx, record_id, source_code)
-    if record["voided"]:
+    # A conditional write (`... WHERE voided = false`): of simultaneous voids, one writes.
+    if record["voided"] or not ctx.uow.records.void(record_id):
         raise Conflict(f"record {record_id} is already voided")
-    ctx.uow.records.mark(record_id, voided=True)
     ctx.uow.records.add_event(record_id, "voided", ctx.today, source_code, reason)
     ctx.uow.audit.append(
         actor=ctx.actor,
