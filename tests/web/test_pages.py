@@ -84,7 +84,7 @@ def allowed(role: Role, who: str | set[Permission]) -> bool:
 def test_the_table_covers_every_page(ledger: Ledger) -> None:
     app = create_app(ledger)
     pages = {p for m, p in _walk(app.routes) if m == "GET" and not p.startswith("/v1")}
-    pages -= {"/docs", "/healthz", "/metrics", "/openapi.json", "/docs/oauth2-redirect"}
+    pages -= {"/docs", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs/oauth2-redirect"}
     assert pages == set(PAGES)
 
 
