@@ -45,7 +45,13 @@ def _serve(ledger: Ledger, host: str, port: int) -> None:
 
     from trustledger.api import create_app
 
-    uvicorn.run(create_app(ledger), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(ledger, sequencer=True),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command()

@@ -29,11 +29,12 @@ class Permission(StrEnum):
     PROPOSALS_DECIDE = "proposals:decide"
     REPAIRS_DECIDE = "repairs:decide"
     AUDIT_READ = "audit:read"
+    LOG_PROOF = "log:proof"  # inclusion proofs: subjects of their own events, auditors of any
     SUBJECTS_WRITE = "subjects:write"  # a legal person's registered name, for public lists
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.SELF_WRITE}),
+    Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.SELF_WRITE, Permission.LOG_PROOF}),
     Role.AGENCY: frozenset({Permission.RECORDS_WRITE, Permission.DISPUTES_READ}),
     Role.PROVIDER: frozenset({Permission.CHECKS}),
     Role.REVIEWER: frozenset(
@@ -46,7 +47,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ADMIN: frozenset({Permission.SCORES_READ, Permission.CHECKS, Permission.SUBJECTS_WRITE}),
-    Role.AUDITOR: frozenset({Permission.AUDIT_READ}),
+    Role.AUDITOR: frozenset({Permission.AUDIT_READ, Permission.LOG_PROOF}),
 }
 
 

@@ -24,6 +24,10 @@ of work: other appenders wait for its commit.
 
 The database also refuses UPDATE and DELETE on `audit_events` (triggers from migration 0004);
 the chain is what detects changes made by someone who can drop those triggers.
+
+Every append also queues the events for the transparency log (`store.tlog`, in the same
+transaction); `events()` gives each event its leaf index (`log_index`) once the sequencer has
+integrated it. See docs/transparency-log.md.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +56,7 @@ from sqlalchemy import (
     update,
 )
 
+from trustledger.store import tlog
 from trustledger.store.tables import Id, metadata
 
 GENESIS = "0" * 64
@@ -136,6 +141,7 @@ class AuditEvent:
     detail: dict[str, Any]
     prev_hash: str
     hash: str
+    log_index: int | None = None  # the leaf index in the transparency log, once integrated
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -267,6 +273,20 @@ class AuditRepository:
             prev = digest
         self.conn.execute(_INSERT, rows)
         self.conn.execute(_SET_HEAD, {"head_hash": prev})
+        tlog.queue(
+            self.conn,
+            [
+                {
+                    "event_id": r["id"],
+                    "at": r["at"],
+                    "actor": r["actor"],
+                    "action": r["action"],
+                    "subject": r["subject"],
+                    "detail": r["detail"],
+                }
+                for r in rows
+            ],
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -287,7 +307,9 @@ class AuditRepository:
             if self.conn.dialect.name == "sqlite":  # stored as naive UTC text
                 since = since.astimezone(UTC).replace(tzinfo=None)
             query = query.where(audit_events.c.at >= since)
-        return [_event(r) for r in self.conn.execute(query)]
+        found = [_event(r) for r in self.conn.execute(query)]
+        indexes = tlog.log_indexes(self.conn, [e.id for e in found])
+        return [replace(e, log_index=indexes.get(e.id)) for e in found]
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(audit_events)).scalar_one())

@@ -17,6 +17,7 @@ from trustledger.store.repository import (
     SourceRepository,
     SubjectRepository,
 )
+from trustledger.store.tlog import LogRepository
 
 
 class UnitOfWork:
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.records = RecordRepository(self.connection)
         self.keys = KeyRepository(self.connection)
         self.audit = AuditRepository(self.connection)
+        self.log = LogRepository(self.connection)
         self.disputes = DisputeRepository(self.connection)
         self.proposals = ProposalRepository(self.connection)
         self.repairs = RepairRepository(self.connection)
