@@ -173,3 +173,28 @@ def test_a_forged_checkpoint_is_detected(ledger: Ledger) -> None:
         ledger, "UPDATE log_checkpoints SET root_hash = :h WHERE tree_size = :s", h="0" * 64, s=size
     )
     assert any(f"checkpoint {size}" in p for p in _problems(ledger))
+
+
+def test_the_background_sequencer_integrates_and_signs(ledger: Ledger) -> None:
+    import time
+
+    from trustledger.services.log.tlog import Sequencer
+    from trustledger.store.tlog import log_checkpoints
+
+    sequencer = Sequencer(ledger, interval=0.05)
+    sequencer.start()
+    try:
+        append(ledger, 5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with ledger.engine.connect() as conn:
+                if not conn.execute(select(log_queue)).first():
+                    break
+            time.sleep(0.05)
+    finally:
+        sequencer.stop()
+    with ledger.engine.connect() as conn:
+        assert conn.execute(select(log_queue)).all() == []
+        sizes = conn.execute(select(log_checkpoints.c.tree_size)).scalars().all()
+        total = conn.execute(select(log_leaves.c.idx)).scalars().all()
+    assert max(sizes) == len(total)
