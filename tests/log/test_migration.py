@@ -71,4 +71,14 @@ def test_existing_events_become_the_first_leaves(database_url: str) -> None:
         "subject": None,
         "detail": {"n": 1},
     }
+    # Since the switch, events are only queued, with ids after the chain's; the chain is frozen.
+    with ledger.uow() as uow:
+        uow.audit.append(actor="new", action="check", subject=None, detail={})
+        uow.commit()
+    tlog.integrate(ledger)
+    with ledger.uow() as uow:
+        new = uow.audit.events(limit=1000)[-1]
+        assert uow.audit.head() == (7, prev)
+    assert new.actor == "new" and new.id > 7 and new.log_index == len(leaves)
+    assert logged(ledger, tlog.verify).ok and logged(ledger, audit.verify).checked == 7
     ledger.close()

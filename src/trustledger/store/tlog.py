@@ -47,17 +47,20 @@ from trustledger.store.tables import Id, metadata
 
 DEFAULT_ORIGIN = "trustledger.example/log"
 
+# The queue: `id` is the event's id (a sequence, so writers never wait for each other; ids of
+# rolled-back writes are simply never used). Events from before the switch keep their
+# `audit_events` id (migration 0007), and new ids continue after them.
 log_queue = Table(
     "log_queue",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("event_id", Id, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("action", String(100), nullable=False),
     Column("subject", String(120), nullable=True),
     Column("detail", Text, nullable=False),
     Index("ix_log_queue_subject", "subject"),
+    sqlite_autoincrement=True,  # never reuse the id of an event integrated (deleted) since
 )
 
 log_leaves = Table(
@@ -147,11 +150,14 @@ class StoredCheckpoint:
         }
 
 
+_QUEUE = insert(log_queue)
+
+
 def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Queue events (keys event_id, at, actor, action, subject, detail) in the caller's
-    transaction: no lock, nothing read."""
+    """Queue events (keys at, actor, action, subject, detail) in the caller's transaction: no
+    lock, nothing read; the database's sequence gives each its id."""
     if rows:
-        conn.execute(insert(log_queue), rows)
+        conn.execute(_QUEUE, rows)
 
 
 def _lock_state(conn: Connection) -> Any:
@@ -225,7 +231,11 @@ def integrate(
     number integrated. Runs in the caller's transaction; the caller commits."""
     state = _lock_state(conn)
     size = int(state.size)
-    queued = conn.execute(select(log_queue).order_by(log_queue.c.id).limit(max_batch)).all()
+    queued = conn.execute(
+        select(log_queue, log_queue.c.id.label("event_id"))
+        .order_by(log_queue.c.id)
+        .limit(max_batch)
+    ).all()
     reader = NodeReader(conn)
     if queued:
         reader.prefetch(merkle.frontier_nodes(size))
@@ -460,6 +470,13 @@ class LogRepository:
 
     def integrate(self, configured_key: str | None = None, max_batch: int = 10_000) -> int:
         return integrate(self.conn, configured_key=configured_key, max_batch=max_batch)
+
+    def pending(self) -> bool:
+        """Is there anything to integrate or sign (read only, no lock)?"""
+        if self.conn.execute(select(log_queue.c.id).limit(1)).first() is not None:
+            return True
+        latest = self.conn.execute(select(func.max(log_checkpoints.c.tree_size))).scalar()
+        return latest is None or int(latest) < tree_size(self.conn)
 
     def ensure_signer(self, configured: str | None, origin: str = DEFAULT_ORIGIN) -> str:
         """A signer key exists afterwards (once committed). Returns the verifier key."""

@@ -23,6 +23,9 @@ def integrate(ledger: Ledger, max_batch: int = 10_000) -> int:
     gapless."""
     total = 0
     while True:
+        with ledger.uow() as uow:  # a read first, so an idle sequencer takes no lock
+            if not uow.log.pending():
+                return total
         with ledger.uow() as uow:
             n = uow.log.integrate(ledger.settings.log_signer_key, max_batch)
             uow.commit()

@@ -1,8 +1,9 @@
 """The transparency log: a queue, the leaves, the tree's nodes, signed checkpoints.
 
-Every audit event already stored is queued, in id order, so the first integration makes them
-the first leaves (0, 1, ...): the tree covers the whole history. `audit_events` and its chain
-stay as they were.
+Every audit event already stored is queued, in id order and with its id, so the first
+integration makes them the first leaves (0, 1, ...): the tree covers the whole history. From
+here on events are only queued (`store.audit`): `audit_events` and its chain stay as they were,
+frozen at the switch, and still verify up to it.
 
 Revision ID: 0007
 Revises: 0006
@@ -24,12 +25,12 @@ def upgrade() -> None:
     op.create_table(
         "log_queue",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column("event_id", Id, nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("action", sa.String(100), nullable=False),
         sa.Column("subject", sa.String(120), nullable=True),
         sa.Column("detail", sa.Text, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_log_queue_subject", "log_queue", ["subject"])
     op.create_table(
@@ -66,11 +67,17 @@ def upgrade() -> None:
         sa.Column("signer_key", sa.Text, nullable=True),
     )
     op.bulk_insert(state, [{"id": 1, "size": 0, "signer_key": None}])
+    # The switch: every chained event is queued with its id, and new ids continue after them
+    # (on SQLite, AUTOINCREMENT remembers the largest id inserted).
     op.execute(
-        "INSERT INTO log_queue (event_id, at, actor, action, subject, detail) "
+        "INSERT INTO log_queue (id, at, actor, action, subject, detail) "
         "SELECT id, at, actor, action, subject, detail FROM audit_events ORDER BY id"
     )
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "SELECT setval(pg_get_serial_sequence('log_queue', 'id'), "
+            "COALESCE((SELECT max(id) FROM log_queue), 0) + 1, false)"
+        )
         op.execute(
             "CREATE FUNCTION log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
