@@ -9,8 +9,9 @@ under one lock (the `log_state` row; on SQLite the database's write lock). This 
 design: writers never wait for each other, only the sequencer serializes.
 
 A leaf is the canonical JSON (see `store.audit.canonical`) of
-`{"id", "at", "actor", "action", "subject", "detail"}` where `id` is the audit event's id and
-`at` is ISO 8601 in UTC with microseconds; its hash is SHA-256(0x00 || leaf).
+`{"id", "at", "actor", "action", "subject", "detail"}` where `id` is the event's id (its queue
+id; for an event from before the switch, its id in `audit_events`) and `at` is ISO 8601 in UTC
+with microseconds; its hash is SHA-256(0x00 || leaf).
 """
 
 from __future__ import annotations
