@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     # SQLite durability: FULL (a commit survives power loss) or NORMAL (about 25 times more
     # commits a second on a plain disk; the last commits may be lost on power loss).
     sqlite_synchronous: str = "FULL"
+    # The transparency log's Ed25519 signer key (`PRIVATE+KEY+<name>+<id>+<key>`, Go's note
+    # format). Set it from a secret store in production; without it, `init` generates one and
+    # keeps it in the database (table `log_state`).
+    log_signer_key: str | None = None
+    # The log's origin (checkpoint first line and key name) for a generated key.
+    log_origin: str = "trustledger.example/log"
 
     def registry(self) -> SchemeRegistry:
         return SchemeRegistry.default(

@@ -1,18 +1,25 @@
-"""Helpers for the audit log tests: append events, and tamper as someone with DDL rights would.
+"""Helpers for the audit log tests: append (queue) events, build the hash chain of events from
+before the switch to the transparency log, and tamper as someone with DDL rights would.
 
-Other services may already have logged events when a test starts (the `ledger` fixture installs
-a rulebook and sources), so tests work relative to the head they find.
+Since the switch, appends only queue events for the log; the chain (`audit_events`,
+`audit_head`) is frozen. A test ledger is made after the switch, so its chain is empty: the
+chain tests write pre-switch events directly, as the old appender did (`chain`). Other services
+may already have queued events when a test starts (the `ledger` fixture installs a rulebook and
+sources), so tests work relative to what they find.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, select, text
+from sqlalchemy import Executable, func, insert, select, text, update
 
 from trustledger.services.context import Ledger
-from trustledger.store.audit import audit_events, event_hash
+from trustledger.store.audit import GENESIS, audit_events, audit_head, canonical, event_hash
+from trustledger.store.tlog import log_leaves, log_queue
 
 DEBTOR = "cn-rid:11010519491231002X"
 OTHER = "cn-rid:110105194912310029"
@@ -25,8 +32,16 @@ def head(ledger: Ledger) -> tuple[int, str]:
     return found
 
 
+def last_id(ledger: Ledger) -> int:
+    """The newest event id, queued or integrated (0 before any)."""
+    with ledger.engine.connect() as conn:
+        queued = conn.execute(select(func.max(log_queue.c.id))).scalar() or 0
+        integrated = conn.execute(select(func.max(log_leaves.c.event_id))).scalar() or 0
+    return max(int(queued), int(integrated))
+
+
 def append(ledger: Ledger, n: int, *, subject: str | None = DEBTOR, actor: str = "test") -> int:
-    """Append `n` events in one transaction; return the id of the first."""
+    """Append (queue) `n` events in one transaction; return the id of the first."""
     with ledger.uow() as uow:
         uow.audit.append_many(
             [
@@ -40,7 +55,50 @@ def append(ledger: Ledger, n: int, *, subject: str | None = DEBTOR, actor: str =
             ]
         )
         uow.commit()
-    return head(ledger)[0] - n + 1
+    return last_id(ledger) - n + 1
+
+
+def spec_hash(event: dict[str, object]) -> str:
+    """The chain's hash as the design states it, written out independently of the code."""
+    keys = ("id", "at", "actor", "action", "subject", "detail", "prev_hash")
+    payload = json.dumps(
+        {k: event[k] for k in keys}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def chain(ledger: Ledger, n: int, *, subject: str | None = DEBTOR, actor: str = "test") -> int:
+    """Write `n` chained events as the appender before the switch did (ids gapless after the
+    head, each hash over the previous one, the head moved to the last); return the first id."""
+    last, prev = head(ledger)
+    at = datetime.now(UTC)
+    rows = []
+    for i in range(n):
+        id_ = last + 1 + i
+        detail = json.loads(canonical({"action": "travel.flight", "n": i, "note": "机票 ✓"}))
+        event = {
+            "id": id_,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": "check",
+            "subject": subject,
+            "detail": detail,
+            "prev_hash": prev,
+        }
+        digest = spec_hash(event)
+        rows.append({**event, "at": at, "detail": canonical(detail), "hash": digest})
+        prev = digest
+    with ledger.engine.begin() as conn:
+        if rows:
+            conn.execute(insert(audit_events), rows)
+            conn.execute(update(audit_head).values(last_id=last + n, hash=prev))
+    return last + 1
+
+
+def chained(ledger: Ledger) -> list[Any]:
+    """The chain's rows, in id order."""
+    with ledger.engine.connect() as conn:
+        return list(conn.execute(select(audit_events).order_by(audit_events.c.id)))
 
 
 def tamper(ledger: Ledger, *statements: str | Executable, **params: Any) -> None:
@@ -70,7 +128,7 @@ def rehash_from(ledger: Ledger, first: int) -> str:
         prev = conn.execute(
             select(audit_events.c.hash).where(audit_events.c.id == first - 1)
         ).scalar_one_or_none()
-    prev = prev or "0" * 64
+    prev = prev or GENESIS
     updates = []
     for row in rows:
         digest = event_hash(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.audit.conftest import DEBTOR, OTHER, append, tamper
+from tests.audit.conftest import DEBTOR, OTHER, append, chain, tamper
 from tests.conftest import act
 from trustledger.api import create_app
 from trustledger.domain.roles import Role
@@ -63,6 +63,7 @@ def test_list_events(ledger: Ledger, client: TestClient, auditor: dict[str, str]
     assert (body["limit"], body["offset"]) == (2, 1)
     assert [e["id"] for e in body["events"]] == [start + 1, start + 2]
     assert body["events"][0]["detail"]["note"] == "机票 ✓"
+    assert body["events"][0]["log_index"] is None  # queued, not yet integrated
     last = client.get("/v1/audit", params={"limit": 1000}, headers=auditor).json()["events"][-1]
     assert (last["action"], last["subject"]) == ("audit.read", DEBTOR)
     assert last["actor"].startswith("auditor:")
@@ -71,7 +72,7 @@ def test_list_events(ledger: Ledger, client: TestClient, auditor: dict[str, str]
 
 
 def test_verify(ledger: Ledger, client: TestClient, auditor: dict[str, str]) -> None:
-    start = append(ledger, 4)
+    start = chain(ledger, 4)  # the chain of events from before the switch
     ok = client.get("/v1/audit/verify", headers=auditor).json()
     assert ok["ok"] is True and ok["head"]["id"] == start + 3
     anchored = client.get(

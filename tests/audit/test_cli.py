@@ -7,7 +7,7 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-from tests.audit.conftest import DEBTOR, OTHER, append, tamper
+from tests.audit.conftest import DEBTOR, OTHER, append, chain, tamper
 from trustledger.cli.app import app
 from trustledger.services.context import Ledger
 
@@ -32,19 +32,19 @@ def one_line(text: str) -> str:
 
 
 def test_verify_an_intact_log(ledger: Ledger, database_url: str) -> None:
-    start = append(ledger, 5)
+    start = chain(ledger, 5)
     data = run_json("audit", "verify", db=database_url)
     assert data["ok"] is True and data["checked"] == start + 4
     assert data["head"]["id"] == start + 4 and len(data["head"]["hash"]) == 64
     human = run("audit", "verify", db=database_url)
-    assert "audit log intact" in human.stdout
+    assert "audit chain intact" in human.stdout
     assert f"{start + 4}:{data['head']['hash']}" in one_line(human.stdout)
     anchor = f"{data['head']['id']}:{data['head']['hash']}"
     run("audit", "verify", "--anchor", anchor, db=database_url)
 
 
 def test_verify_names_the_first_broken_link_and_exits_1(ledger: Ledger, database_url: str) -> None:
-    start = append(ledger, 5)
+    start = chain(ledger, 5)
     tamper(ledger, "UPDATE audit_events SET actor = 'nobody' WHERE id = :id", id=start + 2)
     tamper(ledger, "DELETE FROM audit_events WHERE id = :id", id=start + 4)
     data = run_json("audit", "verify", db=database_url, expect=1)
@@ -54,14 +54,14 @@ def test_verify_names_the_first_broken_link_and_exits_1(ledger: Ledger, database
 
 
 def test_verify_reports_a_truncated_log(ledger: Ledger, database_url: str) -> None:
-    start = append(ledger, 3)
+    start = chain(ledger, 3)
     tamper(ledger, "DELETE FROM audit_events WHERE id = :id", id=start + 2)
     result = run("audit", "verify", db=database_url, expect=1)
     assert f"broken at event {start + 2} (truncated)" in one_line(result.stderr)
 
 
 def test_verify_checks_an_anchor(ledger: Ledger, database_url: str) -> None:
-    start = append(ledger, 2)
+    start = chain(ledger, 2)
     result = run("audit", "verify", "--anchor", f"{start}:{'ab' * 32}", db=database_url, expect=1)
     assert f"broken at event {start} (anchor)" in one_line(result.stderr)
     bad = run("audit", "verify", "--anchor", "12:xyz", db=database_url, expect=2)
@@ -81,8 +81,8 @@ def test_list_filters_by_subject_and_logs_the_read(ledger: Ledger, database_url:
         "action",
         "subject",
         "detail",
-        "prev_hash",
-        "hash",
+        "log_index",
+        "leaf_hash",
     }
     paged = run_json("audit", "list", "--limit", "2", "--subject", DEBTOR, db=database_url)
     assert [e["id"] for e in paged] == [start, start + 1]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from tests.due_process.conftest import (
     COMPANY,
@@ -28,6 +29,8 @@ from tests.due_process.conftest import (
 from trustledger.api import create_app
 from trustledger.domain.roles import PERMISSIONS, Permission, Role
 from trustledger.services.context import Ledger
+from trustledger.services.log import tlog
+from trustledger.store.tlog import log_leaves
 
 PUBLIC = "public"
 
@@ -109,6 +112,12 @@ TABLE: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/v1/audit"): Call(Permission.AUDIT_READ, "/v1/audit"),
     ("GET", "/v1/audit/verify"): Call(Permission.AUDIT_READ, "/v1/audit/verify"),
+    ("GET", "/v1/log/proof"): Call(Permission.LOG_PROOF, "/v1/log/proof", {"index": "{leaf}"}),
+    ("GET", "/v1/log/checkpoint"): Call(PUBLIC, "/v1/log/checkpoint"),
+    ("GET", "/v1/log/key"): Call(PUBLIC, "/v1/log/key"),
+    ("GET", "/v1/log/consistency"): Call(
+        PUBLIC, "/v1/log/consistency", {"first": "1", "second": "2"}
+    ),
     ("GET", "/v1/rulebook"): Call(PUBLIC, "/v1/rulebook"),
     ("GET", "/v1/lists/{code}"): Call(PUBLIC, "/v1/lists/dishonest-debtors"),
 }
@@ -162,7 +171,11 @@ def test_every_permission_guards_some_route() -> None:
 def test_roles_are_least_privilege() -> None:
     """What each role can never do, whatever else changes in the table."""
     assert PERMISSIONS[Role.PROVIDER] == {Permission.CHECKS}
-    assert PERMISSIONS[Role.SUBJECT] == {Permission.SELF_READ, Permission.SELF_WRITE}
+    assert PERMISSIONS[Role.SUBJECT] == {
+        Permission.SELF_READ,
+        Permission.SELF_WRITE,
+        Permission.LOG_PROOF,
+    }
     assert [r for r in Role if Permission.AUDIT_READ in PERMISSIONS[r]] == [Role.AUDITOR]
     assert [r for r in Role if Permission.RECORDS_WRITE in PERMISSIONS[r]] == [Role.AGENCY]
     for role in Role:
@@ -206,6 +219,12 @@ class World:
             )
             uow.commit()
         self.today = day.isoformat()
+        # A leaf of the transparency log about the person (the dispute filed above).
+        tlog.integrate(ledger)
+        with ledger.engine.connect() as conn:
+            self.leaf = conn.execute(
+                select(func.min(log_leaves.c.idx)).where(log_leaves.c.subject == PERSON)
+            ).scalar_one()
 
     def fill(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -224,7 +243,7 @@ def send(client: TestClient, method: str, call: Call, world: World, headers: dic
     return client.request(
         method,
         world.fill(call.path),
-        params=call.params,
+        params=world.fill(call.params),
         json=world.fill(call.body) if call.body is not None else None,
         headers=headers,
     )

@@ -4,6 +4,8 @@ and the documentation, served by the app itself (no CDN: it works offline)."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request, Response
@@ -21,9 +23,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustledger import __version__
 from trustledger.api import limits, problems, quotas
-from trustledger.api.routes import audit, checks, me, public, records, reviews, subjects
+from trustledger.api.routes import audit, checks, log, me, public, records, reviews, subjects
 from trustledger.services.admin.keys import KeyCache
 from trustledger.services.context import Ledger
+from trustledger.services.log.tlog import Sequencer
 from trustledger.web import routes as pages
 
 DESCRIPTION = """
@@ -44,6 +47,7 @@ ERRORS = {
     me: (401, 403, 404, 409),
     reviews: (401, 403, 404, 409),
     audit: (401, 403),
+    log: (),
     public: (),
 }
 # Swagger UI from an installed package (swagger-ui-bundle-v2), mounted here; ReDoc is not
@@ -91,8 +95,26 @@ class Metrics:
             self.latency.labels(path).observe(time.perf_counter() - start)
 
 
-def create_app(ledger: Ledger | None = None) -> FastAPI:
+def create_app(ledger: Ledger | None = None, *, sequencer: bool = False) -> FastAPI:
+    """The app; with `sequencer`, a background thread integrates the transparency log's queue
+    every 200 ms while it serves (so checkpoints are signed at most a second apart under load).
+    Without it, the log's endpoints integrate on demand."""
+    the_ledger = ledger or Ledger.open()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        running = None
+        if sequencer:
+            running = Sequencer(the_ledger)
+            running.start()
+        try:
+            yield
+        finally:
+            if running is not None:
+                running.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="trustledger",
         version=__version__,
         description=DESCRIPTION,
@@ -100,7 +122,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.ledger = ledger or Ledger.open()
+    app.state.ledger = the_ledger
     app.state.keys = KeyCache()
     registry = CollectorRegistry()
     app.state.quotas = quotas.Quotas.from_settings(app.state.ledger, registry)

@@ -67,7 +67,8 @@ Anchor = Annotated[
 
 @audit_app.command("verify")
 def verify(db: Db = None, anchor: Anchor = None, as_json: Json = False) -> None:
-    """Check the whole chain; exit 1 naming the first broken link."""
+    """Check the hash chain of the events from before the transparency log (frozen since the
+    switch); exit 1 naming the first broken link. Events since: `trustledger log verify`."""
     anchored = _anchor(anchor)
     with (
         transaction(db) as ctx,
@@ -88,8 +89,9 @@ def verify(db: Db = None, anchor: Anchor = None, as_json: Json = False) -> None:
     def human() -> None:
         if result.ok:
             out.print(
-                f"[green]audit log intact[/green]: {result.checked:,} events; "
-                f"head {result.head_id}:{result.head_hash}",
+                f"[green]audit chain intact[/green]: {result.checked:,} events up to the "
+                f"switch; head {result.head_id}:{result.head_hash} "
+                "(events since: `trustledger log verify`)",
                 soft_wrap=True,
                 highlight=False,
             )

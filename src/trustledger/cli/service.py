@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import timedelta
 from typing import Annotated
@@ -32,25 +33,63 @@ Host = Annotated[str, typer.Option(help="Address to bind (loopback by default)."
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
 
 
-def _serve(ledger: Ledger, host: str, port: int) -> None:
+Workers = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Server processes (each with its own connections and log sequencer thread).",
+    ),
+]
+
+
+def _serve(ledger: Ledger, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    from trustledger.api import create_app
+    from trustledger.api import serving as protocol
     from trustledger.cli import serving
 
     serving.raise_open_files()
-    options = serving.uvicorn_options(ledger.settings)
+    # Limits and timeouts from the settings (docs/reliability.md); `http`: TCP_NODELAY on
+    # every connection, see api/serving.py (Kludex/uvicorn#3149).
+    options = {**serving.uvicorn_options(ledger.settings), "http": protocol.PROTOCOL}
+    if workers == 1:
+        from trustledger.api import create_app
+
+        uvicorn.run(
+            create_app(ledger, sequencer=True),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            **options,
+        )
+        return
+    # Worker processes import the app by name and open the ledger from the settings: the
+    # database this command was given goes to them through the environment.
+    os.environ["TRUSTLEDGER_DATABASE_URL"] = ledger.settings.database_url
+    ledger.close()
     uvicorn.run(
-        create_app(ledger), host=host, port=port, log_level="warning", access_log=False, **options
+        protocol.FACTORY,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        **options,
     )
 
 
 @app.command()
-def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000) -> None:
+def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1) -> None:
     """Serve the HTTP API (/v1, OpenAPI at /docs)."""
     with opened(db) as ledger:
-        out.print(f"trustledger API on http://{host}:{port} (docs at /docs)")
-        _serve(ledger, host, port)
+        out.print(
+            f"trustledger API on http://{host}:{port} (docs at /docs)"
+            + (f", {workers} worker processes" if workers > 1 else "")
+        )
+        _serve(ledger, host, port, workers)
 
 
 @keys_app.command("create")

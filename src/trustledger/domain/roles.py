@@ -29,13 +29,14 @@ class Permission(StrEnum):
     PROPOSALS_DECIDE = "proposals:decide"
     REPAIRS_DECIDE = "repairs:decide"
     AUDIT_READ = "audit:read"
+    LOG_PROOF = "log:proof"  # inclusion proofs: subjects of their own events, auditors of any
     SUBJECTS_WRITE = "subjects:write"  # a legal person's registered name, for public lists
     # Keys, rulebook versions and sources, on the admin's pages (the operator's CLI commands).
     ADMIN_MANAGE = "admin:manage"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.SELF_WRITE}),
+    Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.SELF_WRITE, Permission.LOG_PROOF}),
     Role.AGENCY: frozenset({Permission.RECORDS_WRITE, Permission.DISPUTES_READ}),
     Role.PROVIDER: frozenset({Permission.CHECKS}),
     Role.REVIEWER: frozenset(
@@ -55,7 +56,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_MANAGE,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.AUDIT_READ}),
+    Role.AUDITOR: frozenset({Permission.AUDIT_READ, Permission.LOG_PROOF}),
 }
 
 

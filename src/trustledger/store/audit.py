@@ -1,29 +1,29 @@
-"""The audit log: append-only, each event chained to the previous one by SHA-256.
+"""The audit log: every event queued for the transparency log; before that, a hash chain.
 
-Every write and every read of personal data is an event (docs/design.md, principle 7). An event's
-`hash` is SHA-256 over the canonical JSON (sorted keys, no whitespace, UTF-8, not ASCII-escaped)
-of `{id, at, actor, action, subject, detail, prev_hash}`, where `at` is ISO 8601 in UTC with
-microseconds and `prev_hash` is the previous event's `hash` (64 zeros before the first event).
-Ids are assigned here, gapless from 1, so a missing id is a deleted event.
+Every write and every read of personal data is an event (docs/design.md, principle 7).
 
-The chain alone cannot show that its *last* events were deleted: what remains is still a valid
-chain. So the single-row table `audit_head` holds the id and hash of the newest event; it is
-updated in the same transaction as every append, and every append chains from it (never from
-whatever happens to be the newest row). Truncating the tail therefore leaves the head pointing
-past the end (`truncated`), and a tail rewritten with recomputed hashes no longer matches the
-head's hash. Someone able to rewrite both rows and head can only be caught by an anchor kept
-outside the database: publish `verify().head` now and then, and pass it back later as
-`verify(anchor=...)`.
+Since migration 0007 (the switch), `append`/`append_many` only INSERT into the transparency
+log's queue (`store.tlog.log_queue`), in the caller's transaction: an event exists exactly when
+the change or read it records commits, and writers take no lock and read nothing, so checks on
+every server process proceed side by side. The sequencer (`store.tlog.integrate`) later gives
+queued events their gapless leaf indexes in the Merkle tree and signs checkpoints; `trustledger
+log verify` checks them (docs/transparency-log.md). An event's `id` is its queue id (a database
+sequence: unique, increasing, with gaps where a transaction rolled back); its place in the log
+is `log_index`, gapless, assigned when it is integrated.
 
-Concurrency: an append first locks the head, then reads it, and holds the lock until the
-caller's transaction ends, so concurrent writers append one after the other and the chain stays
-well ordered. On PostgreSQL the lock is `pg_advisory_xact_lock(AUDIT_LOCK)` (then the row lock of
-the UPDATE on `audit_head`); on SQLite the first statement of an append is that UPDATE, which
-takes the database's write lock before anything is read. Append as late as possible in a unit
-of work: other appenders wait for its commit.
+Before the switch, events were chained in `audit_events`: an event's `hash` is SHA-256 over the
+canonical JSON (sorted keys, no whitespace, UTF-8, not ASCII-escaped) of
+`{id, at, actor, action, subject, detail, prev_hash}`, where `at` is ISO 8601 in UTC with
+microseconds and `prev_hash` is the previous event's `hash` (64 zeros before the first event),
+ids gapless from 1, and the single-row `audit_head` holds the newest event's id and hash (so a
+deleted tail shows). Appending to it took one global lock (an advisory lock on PostgreSQL, the
+write lock on SQLite), which serialized every check; that chain is now frozen. `verify()` still
+walks it up to the switch, with the head and an optional anchor kept outside the database, and
+the migration queued those same events (with their ids) as the tree's first leaves.
 
-The database also refuses UPDATE and DELETE on `audit_events` (triggers from migration 0004);
-the chain is what detects changes made by someone who can drop those triggers.
+The database refuses UPDATE and DELETE on `audit_events` (migration 0004) and on the log's
+leaves, nodes and checkpoints (0007); the chain and the tree detect changes made by someone who
+can drop those triggers.
 """
 
 from __future__ import annotations
@@ -44,19 +44,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     func,
-    insert,
+    literal,
     select,
-    text,
-    update,
+    union_all,
 )
 
+from trustledger.store import tlog
 from trustledger.store.tables import Id, metadata
 
 GENESIS = "0" * 64
-# Any constant shared by every writer of this database; "trustled" as an int64.
-AUDIT_LOCK = 0x7472_7573_746C_6564
 
 audit_events = Table(
     "audit_events",
@@ -72,7 +69,7 @@ audit_events = Table(
     Index("ix_audit_events_subject", "subject"),
 )
 
-# One row (id = 1): the newest event's id and hash, written with every append.
+# One row (id = 1): the newest chained event's id and hash (frozen since the switch).
 audit_head = Table(
     "audit_head",
     metadata,
@@ -80,10 +77,6 @@ audit_head = Table(
     Column("last_id", Id, nullable=False),
     Column("hash", String(64), nullable=False),
 )
-
-
-class AuditError(RuntimeError):
-    """The audit log cannot be written (its head row is missing): nothing may proceed unlogged."""
 
 
 def canonical(value: Any) -> str:
@@ -128,14 +121,21 @@ def event_hash(
 
 @dataclass(frozen=True)
 class AuditEvent:
+    """One event as read back: `id` is its event id (for events from before the switch, its id
+    in the chain); `log_index` its leaf index in the transparency log and `leaf_hash` that
+    leaf's hash, both None while it is still queued. `prev_hash` and `hash` are the chain's,
+    given only where the chain itself is read."""
+
     id: int
     at: datetime
     actor: str
     action: str
     subject: str | None
     detail: dict[str, Any]
-    prev_hash: str
-    hash: str
+    log_index: int | None = None
+    leaf_hash: str | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -145,8 +145,8 @@ class AuditEvent:
             "action": self.action,
             "subject": self.subject,
             "detail": self.detail,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
+            "log_index": self.log_index,
+            "leaf_hash": self.leaf_hash,
         }
 
 
@@ -184,26 +184,18 @@ class Verification:
 
 def _event(row: Any) -> AuditEvent:
     return AuditEvent(
-        id=row.id,
+        id=int(row.id),
         at=row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC),
         actor=row.actor,
         action=row.action,
         subject=row.subject,
         detail=json.loads(row.detail),
-        prev_hash=row.prev_hash,
-        hash=row.hash,
+        log_index=None if row.log_index is None else int(row.log_index),
+        leaf_hash=row.leaf_hash,
     )
 
 
-# Built once: every check appends, so statement construction is on the hot path.
-_RESERVE = (
-    update(audit_head)
-    .where(audit_head.c.id == 1)
-    .values(last_id=audit_head.c.last_id + bindparam("n"))
-    .returning(audit_head.c.last_id, audit_head.c.hash)
-)
-_INSERT = insert(audit_events)
-_SET_HEAD = update(audit_head).where(audit_head.c.id == 1).values(hash=bindparam("head_hash"))
+_FAR = 2**63 - 1
 
 
 class AuditRepository:
@@ -219,54 +211,27 @@ class AuditRepository:
         self.append_many([{"actor": actor, "action": action, "subject": subject, "detail": detail}])
 
     def append_many(self, events: list[dict[str, Any]]) -> None:
-        """Append events given as dicts with keys actor, action, subject, detail, in order.
+        """Queue events given as dicts with keys actor, action, subject, detail, in order.
 
-        One lock, one read of the head, one executemany INSERT, one head update, however many.
+        One executemany INSERT into the log's queue; no lock, nothing read. The sequencer gives
+        them their log indexes later (in this order, unless another writer's events interleave).
         """
         if not events:
             return
-        n = len(events)
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
-        # Reserve the ids: this UPDATE locks the head (and, on SQLite, takes the write lock)
-        # before the head is read, so no other writer can chain from the same event.
-        reserved = self.conn.execute(_RESERVE, {"n": n}).first()
-        if reserved is None:
-            raise AuditError(
-                "the audit log's head row is missing: run `trustledger init` (migration 0004); "
-                "if the log was initialised, it has been tampered with"
-            )
-        next_id = reserved.last_id - n + 1
-        prev = reserved.hash
         at = datetime.now(UTC)
-        rows = []
-        for offset, e in enumerate(events):
-            id_, actor, action, subject = next_id + offset, e["actor"], e["action"], e["subject"]
-            detail_text = canonical(dict(e["detail"] or {}))
-            digest = event_hash(
-                id=id_,
-                at=at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                detail=json.loads(detail_text),  # exactly what verify will read back
-                prev_hash=prev,
-            )
-            rows.append(
+        tlog.queue(
+            self.conn,
+            [
                 {
-                    "id": id_,
                     "at": at,
-                    "actor": actor,
-                    "action": action,
-                    "subject": subject,
-                    "detail": detail_text,
-                    "prev_hash": prev,
-                    "hash": digest,
+                    "actor": e["actor"],
+                    "action": e["action"],
+                    "subject": e["subject"],
+                    "detail": canonical(dict(e["detail"] or {})),
                 }
-            )
-            prev = digest
-        self.conn.execute(_INSERT, rows)
-        self.conn.execute(_SET_HEAD, {"head_hash": prev})
+                for e in events
+            ],
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -277,19 +242,58 @@ class AuditRepository:
         limit: int = 100,
         offset: int = 0,
     ) -> list[AuditEvent]:
-        """Events in log order (oldest first), optionally about one subject or from a time on."""
-        query = select(audit_events).order_by(audit_events.c.id).limit(limit).offset(offset)
-        if subject is not None:
-            query = query.where(audit_events.c.subject == subject)
+        """Events in log order (oldest first): the integrated ones by log index, then those still
+        queued by id (their `log_index` None); optionally about one subject or from a time on.
+
+        One statement, so it sees one state of the log even while the sequencer moves events
+        from the queue into the tree."""
         if since is not None:
             if since.tzinfo is None:
                 since = since.replace(tzinfo=UTC)
             if self.conn.dialect.name == "sqlite":  # stored as naive UTC text
                 since = since.astimezone(UTC).replace(tzinfo=None)
-            query = query.where(audit_events.c.at >= since)
+        enough = min(offset + limit, _FAR)
+        leaves, queue = tlog.log_leaves, tlog.log_queue
+        integrated = select(
+            leaves.c.idx.label("log_index"),
+            leaves.c.event_id.label("id"),
+            leaves.c.at,
+            leaves.c.actor,
+            leaves.c.action,
+            leaves.c.subject,
+            leaves.c.detail,
+            leaves.c.leaf_hash,
+        )
+        queued = select(
+            literal(None, Id).label("log_index"),
+            queue.c.id,
+            queue.c.at,
+            queue.c.actor,
+            queue.c.action,
+            queue.c.subject,
+            queue.c.detail,
+            literal(None, String(64)).label("leaf_hash"),
+        )
+        if subject is not None:
+            integrated = integrated.where(leaves.c.subject == subject)
+            queued = queued.where(queue.c.subject == subject)
+        if since is not None:
+            integrated = integrated.where(leaves.c.at >= since)
+            queued = queued.where(queue.c.at >= since)
+        both = union_all(
+            select(integrated.order_by(leaves.c.idx).limit(enough).subquery()),
+            select(queued.order_by(queue.c.id).limit(enough).subquery()),
+        ).subquery()
+        query = (
+            select(both)
+            .order_by(both.c.log_index.is_(None), both.c.log_index, both.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
         return [_event(r) for r in self.conn.execute(query)]
 
     def count(self) -> int:
+        """The events in the chain (those from before the switch)."""
         return int(self.conn.execute(select(func.count()).select_from(audit_events)).scalar_one())
 
     def head(self) -> tuple[int, str] | None:
@@ -304,10 +308,11 @@ class AuditRepository:
         progress: Callable[[int], None] | None = None,
         batch: int = 1000,
     ) -> Verification:
-        """Walk the whole chain in id order and name the first broken link.
+        """Walk the whole chain (the events from before the switch) in id order and name the
+        first broken link; events since are verified by the transparency log (`log verify`).
 
         The head is read first; events appended after that are checked as part of the chain
-        too, so a verify running next to writers sees no false break. `anchor` is an (id, hash)
+        too. `anchor` is an (id, hash)
         kept outside the database from an earlier `verify()`: that event must still be there.
         `progress(n)` is called after every `n` events checked.
         """

@@ -47,16 +47,23 @@ def _subject(row: Any) -> Subject:
     return Subject(row.id, SubjectKind(row.kind), bool(row.consent), row.name)
 
 
+_RULEBOOK = select(
+    rulebooks.c.id, rulebooks.c.name, rulebooks.c.version, rulebooks.c.digest, rulebooks.c.active
+)
+# Built once: every request asks for the active rulebook.
+_ACTIVE = _RULEBOOK.where(rulebooks.c.active.is_(True))
+
+
 class RulebookRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def _one(self, *where: Any) -> StoredRulebook | None:
         """A version's identity and digest, without its text (asked for on every request)."""
-        c = rulebooks.c
-        row = self.conn.execute(
-            select(c.id, c.name, c.version, c.digest, c.active).where(*where)
-        ).first()
+        return self._row(_RULEBOOK.where(*where))
+
+    def _row(self, query: Any) -> StoredRulebook | None:
+        row = self.conn.execute(query).first()
         return (
             StoredRulebook(row.id, row.name, row.version, row.digest, row.active) if row else None
         )
@@ -78,7 +85,7 @@ class RulebookRepository:
         return self._one(rulebooks.c.name == name, rulebooks.c.version == version)
 
     def active(self) -> StoredRulebook | None:
-        return self._one(rulebooks.c.active.is_(True))
+        return self._row(_ACTIVE)
 
     def add(self, name: str, version: str, text: str, digest: str) -> None:
         self.conn.execute(

@@ -19,6 +19,7 @@ from trustledger.store.repository import (
     SourceRepository,
     SubjectRepository,
 )
+from trustledger.store.tlog import LogRepository
 
 
 class UnitOfWork:
@@ -64,6 +65,7 @@ class UnitOfWork:
         self.repairs = RepairRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.batch = BatchRepository(conn)
+        self.log = LogRepository(conn)
         return self
 
     def __exit__(

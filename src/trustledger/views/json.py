@@ -226,6 +226,18 @@ def subject_access(a: SubjectAccess) -> dict[str, Any]:
                 for n in a.notices
             ],
             "access_log": a.access_log,
+            # The signed checkpoint the access log's indexes can be proven against
+            # (GET /v1/log/proof?index=...&tree_size=...): entries with a log_index below its
+            # tree_size are in it.
+            "log_checkpoint": (
+                {
+                    "tree_size": a.log_checkpoint.tree_size,
+                    "root_hash": a.log_checkpoint.root_hash,
+                    "timestamp": a.log_checkpoint.timestamp,
+                }
+                if a.log_checkpoint
+                else None
+            ),
         }
     )
     return report

@@ -1,4 +1,5 @@
-"""The audit log, for auditors only: list events, verify the hash chain."""
+"""The audit log, for auditors only: list events, verify the hash chain of the events from
+before the transparency log (events since are proven by /v1/log)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,12 @@ class AuditEventOut(BaseModel):
     action: str
     subject: str | None
     detail: dict[str, Any]
-    prev_hash: str
-    hash: str = Field(description="SHA-256 of the canonical JSON of the fields above")
+    log_index: int | None = Field(
+        description="its leaf in the transparency log (GET /v1/log/proof); null while queued"
+    )
+    leaf_hash: str | None = Field(
+        description="SHA-256(0x00 || the leaf's canonical JSON), hex; null while queued"
+    )
 
 
 class AuditPageOut(BaseModel):
@@ -46,8 +51,8 @@ class AuditPageOut(BaseModel):
                             "action": "check",
                             "subject": "cn-rid:11010519491231002X",
                             "detail": {"action": "travel.flight", "decision": "deny"},
-                            "prev_hash": "0" * 64,
-                            "hash": HASH_1,
+                            "log_index": 0,
+                            "leaf_hash": HASH_1,
                         }
                     ],
                 }
@@ -115,7 +120,11 @@ def list_events(
     return {"limit": limit, "offset": offset, "events": [e.as_json() for e in found]}
 
 
-@router.get("/verify", response_model=VerificationOut, summary="Verify the hash chain")
+@router.get(
+    "/verify",
+    response_model=VerificationOut,
+    summary="Verify the hash chain (events before the transparency log)",
+)
 def verify(
     ledger: LedgerDep,
     caller: Auditor,
@@ -127,7 +136,9 @@ def verify(
         Query(pattern="^[0-9a-f]{64}$", description="That event's hash, kept outside"),
     ] = None,
 ) -> dict[str, object]:
-    """Walk the whole chain; `ok: false` names the first broken link and what is wrong."""
+    """Walk the whole chain of the events from before the switch to the transparency log (it
+    is frozen since); `ok: false` names the first broken link and what is wrong. Events since
+    are verified with the log's signed checkpoints and proofs (`trustledger log verify`)."""
     if (anchor_id is None) != (anchor_hash is None):
         raise HTTPException(422, "anchor_id and anchor_hash: give both or neither")
     anchor = (anchor_id, anchor_hash) if anchor_id is not None and anchor_hash else None

@@ -128,9 +128,10 @@ def _principal(stored: StoredKey) -> Principal:
 
 
 class KeyCache:
-    """Verified keys for a few seconds, so a check costs no extra query; revocation waits a TTL."""
+    """Verified keys for a second, so a check costs no extra query; a revoked key stops working
+    within that second on every server process (each holds its own cache)."""
 
-    def __init__(self, ttl_seconds: float = 10.0) -> None:
+    def __init__(self, ttl_seconds: float = 1.0) -> None:
         self.ttl = ttl_seconds
         self._cache: dict[str, tuple[float, Principal]] = {}
 

@@ -27,6 +27,9 @@ def init(ledger: Ledger, text: str | None = None, *, actor: str) -> Installed:
     before any rulebook is active, so it works on the ledger, not in a context.
     """
     ledger.store.migrate()
+    with ledger.uow() as uow:  # the transparency log's signer (docs/transparency-log.md)
+        uow.log.ensure_signer(ledger.settings.log_signer_key, ledger.settings.log_origin)
+        uow.commit()
     if text is None:
         with ledger.uow() as uow:
             active = uow.rulebooks.active()

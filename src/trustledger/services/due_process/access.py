@@ -15,6 +15,7 @@ from trustledger.domain.explain import PathOut
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.answers.standing import Assessment, assess, explain_standing
 from trustledger.services.context import Context
+from trustledger.store.tlog import StoredCheckpoint
 from trustledger.store.unit_of_work import UnitOfWork
 
 LOG_PAGE = 10_000
@@ -35,6 +36,9 @@ class SubjectAccess:
     repairs: list[dict[str, Any]]
     notices: list[dict[str, Any]]
     access_log: list[dict[str, Any]]
+    # The latest signed checkpoint of the transparency log the access log's entries can be
+    # proven against (those with a log_index below its tree_size), None before the first.
+    log_checkpoint: StoredCheckpoint | None = None
 
 
 def _access_log(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
@@ -52,6 +56,8 @@ def _access_log(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
                 **{k: v for k, v in e.detail.items() if k in ("action", "decision", "as_of")},
                 # A check of another day is hypothetical: it never refused anyone anything.
                 "what_if": bool(e.detail.get("what_if")),
+                # Its leaf in the transparency log (None while still queued for the sequencer).
+                "log_index": e.log_index,
             }
             for e in events
             if e.action in READS
@@ -81,6 +87,7 @@ def subject_access(
         repairs=uow.repairs.find(subject=key),
         notices=uow.outbox.of(key),
         access_log=_access_log(uow, key),
+        log_checkpoint=uow.log.latest_checkpoint(),
     )
     uow.audit.append(
         actor=ctx.actor,

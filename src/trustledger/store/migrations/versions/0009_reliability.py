@@ -2,16 +2,14 @@
 database (partial unique indexes, on SQLite and PostgreSQL alike).
 
 Revision ID: 0009
-Revises: 0006 (the lead re-links it after 0007 and 0008)
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
-branch_labels = None
-depends_on = None
+down_revision = "0007"
 
 OPEN = sa.text("status = 'open'")
 

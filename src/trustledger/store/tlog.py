@@ -1,0 +1,514 @@
+"""The transparency log: a Merkle tree (RFC 6962 / RFC 9162) over the audit events.
+
+Writers queue: `queue()` INSERTs into `log_queue` inside the writer's own transaction, so an
+event is queued exactly when the change it records commits, with no lock on the log. The
+sequencer (`integrate`) takes queued events in id order, gives them the next gapless indexes as
+leaves of the tree, stores the perfect subtrees they complete (`log_nodes`, layout of
+`domain.merkle`), deletes them from the queue and signs a checkpoint, all in one transaction
+under one lock (the `log_state` row; on SQLite the database's write lock). This is Trillian's
+design: writers never wait for each other, only the sequencer serializes.
+
+A leaf is the canonical JSON (see `store.audit.canonical`) of
+`{"id", "at", "actor", "action", "subject", "detail"}` where `id` is the event's id (its queue
+id; for an event from before the switch, its id in `audit_events`) and `at` is ISO 8601 in UTC
+with microseconds; its hash is SHA-256(0x00 || leaf).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+
+from trustledger.domain import merkle
+from trustledger.domain.checkpoint import Checkpoint, Signer, generate_signer, sign_checkpoint
+from trustledger.store.tables import Id, metadata
+
+DEFAULT_ORIGIN = "trustledger.example/log"
+
+# The queue: `id` is the event's id (a sequence, so writers never wait for each other; ids of
+# rolled-back writes are simply never used). Events from before the switch keep their
+# `audit_events` id (migration 0007), and new ids continue after them.
+log_queue = Table(
+    "log_queue",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(120), nullable=True),
+    Column("detail", Text, nullable=False),
+    Index("ix_log_queue_subject", "subject"),
+    sqlite_autoincrement=True,  # never reuse the id of an event integrated (deleted) since
+)
+
+log_leaves = Table(
+    "log_leaves",
+    metadata,
+    Column("idx", Id, primary_key=True, autoincrement=False),
+    Column("event_id", Id, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(120), nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("leaf_hash", String(64), nullable=False),
+    Index("ix_log_leaves_event_id", "event_id", unique=True),
+    Index("ix_log_leaves_subject", "subject"),
+)
+
+log_nodes = Table(
+    "log_nodes",
+    metadata,
+    Column("level", Integer, nullable=False),
+    Column("idx", Id, nullable=False),
+    Column("hash", String(64), nullable=False),
+    PrimaryKeyConstraint("level", "idx"),
+)
+
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("tree_size", Id, primary_key=True, autoincrement=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("timestamp", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+# One row (id = 1): the tree size, and the signer key when the settings do not give one.
+log_state = Table(
+    "log_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", Id, nullable=False),
+    Column("signer_key", Text, nullable=True),
+)
+
+
+class LogError(RuntimeError):
+    """The log cannot answer (no checkpoint yet, an index outside the tree)."""
+
+
+def _iso(at: datetime) -> str:
+    at = at.astimezone(UTC) if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return at.isoformat(timespec="microseconds")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def leaf_bytes(row: Any) -> bytes:
+    """The leaf for a queued or integrated row: canonical JSON of the event."""
+    payload = {
+        "id": row.event_id,
+        "at": _iso(row.at),
+        "actor": row.actor,
+        "action": row.action,
+        "subject": row.subject,
+        "detail": json.loads(row.detail),
+    }
+    return _canonical(payload).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    tree_size: int
+    root_hash: str
+    timestamp: datetime
+    note: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "timestamp": _iso(self.timestamp),
+            "note": self.note,
+        }
+
+
+_QUEUE = insert(log_queue)
+
+
+def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Queue events (keys at, actor, action, subject, detail) in the caller's transaction: no
+    lock, nothing read; the database's sequence gives each its id."""
+    if rows:
+        conn.execute(_QUEUE, rows)
+
+
+def _lock_state(conn: Connection) -> Any:
+    """Take the sequencer's lock and read the state row."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(select(log_state).where(log_state.c.id == 1).with_for_update()).one()
+    # SQLite: a write first takes the database's write lock before anything is read.
+    conn.execute(update(log_state).where(log_state.c.id == 1).values(size=log_state.c.size))
+    return conn.execute(select(log_state).where(log_state.c.id == 1)).one()
+
+
+def signer_key(conn: Connection, configured: str | None, origin: str = DEFAULT_ORIGIN) -> str:
+    """The signer key: from the settings, else the one stored in `log_state` (made if absent).
+
+    Call it inside a transaction; the caller commits."""
+    if configured:
+        return configured
+    stored = conn.execute(select(log_state.c.signer_key).where(log_state.c.id == 1)).scalar()
+    if stored:
+        return str(stored)
+    key = generate_signer(origin)
+    conn.execute(update(log_state).where(log_state.c.id == 1).values(signer_key=key))
+    return key
+
+
+def ensure_signer(engine: Engine, configured: str | None, origin: str = DEFAULT_ORIGIN) -> str:
+    """What `init` runs: a signer key exists afterwards. Returns the verifier key."""
+    with engine.begin() as conn:
+        return Signer.parse(signer_key(conn, configured, origin)).verifier_key
+
+
+def verifier_key(conn: Connection, configured: str | None) -> str:
+    """The published key (`<name>+<id>+<key>`) of the log's signer."""
+    return Signer.parse(signer_key(conn, configured)).verifier_key
+
+
+class NodeReader:
+    """`node(level, index)` over `log_nodes`, with a prefetch for a whole proof at once."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cache: dict[tuple[int, int], bytes] = {}
+
+    def prefetch(self, ids: Iterable[tuple[int, int]]) -> None:
+        wanted = [i for i in ids if i not in self.cache]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.conn.execute(
+                select(log_nodes).where(tuple_(log_nodes.c.level, log_nodes.c.idx).in_(chunk))
+            )
+            for r in rows:
+                self.cache[(r.level, r.idx)] = bytes.fromhex(r.hash)
+
+    def __call__(self, level: int, index: int) -> bytes:
+        key = (level, index)
+        if key not in self.cache:
+            self.prefetch([key])
+        if key not in self.cache:
+            raise LogError(f"the log has no node ({level}, {index}): the store is incomplete")
+        return self.cache[key]
+
+
+def integrate(
+    conn: Connection,
+    *,
+    configured_key: str | None = None,
+    max_batch: int = 10_000,
+    sign: bool = True,
+) -> int:
+    """Move up to `max_batch` queued events into the tree and sign a checkpoint. Returns the
+    number integrated. Runs in the caller's transaction; the caller commits."""
+    state = _lock_state(conn)
+    size = int(state.size)
+    queued = conn.execute(
+        select(log_queue, log_queue.c.id.label("event_id"))
+        .order_by(log_queue.c.id)
+        .limit(max_batch)
+    ).all()
+    reader = NodeReader(conn)
+    if queued:
+        reader.prefetch(merkle.frontier_nodes(size))
+        tree = merkle.CompactRange.from_store(reader, size)
+        leaves, nodes = [], []
+        for offset, row in enumerate(queued):
+            h = merkle.leaf_hash(leaf_bytes(row))
+            nodes.extend(tree.append(h))
+            leaves.append(
+                {
+                    "idx": size + offset,
+                    "event_id": row.event_id,
+                    "at": row.at,
+                    "actor": row.actor,
+                    "action": row.action,
+                    "subject": row.subject,
+                    "detail": row.detail,
+                    "leaf_hash": h.hex(),
+                }
+            )
+        conn.execute(insert(log_leaves), leaves)
+        conn.execute(
+            insert(log_nodes),
+            [{"level": n.level, "idx": n.index, "hash": n.hash.hex()} for n in nodes],
+        )
+        ids = [r.id for r in queued]
+        for start in range(0, len(ids), 1000):
+            conn.execute(delete(log_queue).where(log_queue.c.id.in_(ids[start : start + 1000])))
+        size += len(queued)
+        conn.execute(update(log_state).where(log_state.c.id == 1).values(size=size))
+        root = tree.root()
+    else:
+        root = merkle.root_at(reader, size)
+    if sign:
+        latest = conn.execute(select(func.max(log_checkpoints.c.tree_size))).scalar()
+        if latest is None or int(latest) < size:
+            key = signer_key(conn, configured_key)
+            signer = Signer.parse(key)
+            note = sign_checkpoint(Checkpoint(signer.name, size, root), signer)
+            conn.execute(
+                insert(log_checkpoints).values(
+                    tree_size=size, root_hash=root.hex(), timestamp=datetime.now(UTC), note=note
+                )
+            )
+    return len(queued)
+
+
+def integrate_all(engine: Engine, configured_key: str | None = None) -> int:
+    """Integrate everything queued now, in batches, each batch its own transaction."""
+    total = 0
+    while True:
+        with engine.begin() as conn:
+            n = integrate(conn, configured_key=configured_key)
+        total += n
+        if n == 0:
+            return total
+
+
+def _checkpoint(row: Any) -> StoredCheckpoint:
+    at = row.timestamp if row.timestamp.tzinfo is not None else row.timestamp.replace(tzinfo=UTC)
+    return StoredCheckpoint(int(row.tree_size), row.root_hash, at, row.note)
+
+
+def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:
+    row = conn.execute(
+        select(log_checkpoints).order_by(log_checkpoints.c.tree_size.desc()).limit(1)
+    ).first()
+    return _checkpoint(row) if row else None
+
+
+def checkpoints(conn: Connection) -> list[StoredCheckpoint]:
+    rows = conn.execute(select(log_checkpoints).order_by(log_checkpoints.c.tree_size))
+    return [_checkpoint(r) for r in rows]
+
+
+def tree_size(conn: Connection) -> int:
+    return int(conn.execute(select(log_state.c.size).where(log_state.c.id == 1)).scalar_one())
+
+
+def leaf(conn: Connection, index: int) -> Any:
+    return conn.execute(select(log_leaves).where(log_leaves.c.idx == index)).first()
+
+
+def inclusion_proof(conn: Connection, index: int, size: int) -> list[bytes]:
+    reader = NodeReader(conn)
+    reader.prefetch(merkle.proof_nodes(merkle.inclusion_ranges(index, size)))
+    return merkle.inclusion_proof_at(reader, index, size)
+
+
+def consistency_proof(conn: Connection, first: int, second: int) -> list[bytes]:
+    reader = NodeReader(conn)
+    reader.prefetch(merkle.proof_nodes(merkle.consistency_ranges(first, second)))
+    return merkle.consistency_proof_at(reader, first, second)
+
+
+def root_at(conn: Connection, size: int) -> bytes:
+    reader = NodeReader(conn)
+    reader.prefetch(merkle.root_nodes(size))
+    return merkle.root_at(reader, size)
+
+
+def log_indexes(conn: Connection, event_ids: list[int]) -> dict[int, int]:
+    """The leaf index of each audit event already integrated."""
+    found: dict[int, int] = {}
+    for start in range(0, len(event_ids), 1000):
+        chunk = event_ids[start : start + 1000]
+        rows = conn.execute(
+            select(log_leaves.c.event_id, log_leaves.c.idx).where(log_leaves.c.event_id.in_(chunk))
+        )
+        found.update({int(r.event_id): int(r.idx) for r in rows})
+    return found
+
+
+# --- verification -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogVerification:
+    ok: bool
+    leaves: int
+    checkpoints: int
+    problems: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "leaves": self.leaves,
+            "checkpoints": self.checkpoints,
+            "problems": self.problems,
+        }
+
+
+def verify(conn: Connection, vkey: str, batch: int = 1000) -> LogVerification:
+    """Rebuild the tree from the stored leaves' content and check every signed checkpoint.
+
+    Altered, deleted, reordered or missing leaves change a root that a signed checkpoint
+    commits to; a checkpoint past the end of the leaves means the tail was truncated."""
+    from trustledger.domain.checkpoint import NoteError, open_checkpoint
+
+    problems: list[str] = []
+    stored = checkpoints(conn)
+    by_size: dict[int, list[StoredCheckpoint]] = {}
+    for cp in stored:
+        by_size.setdefault(cp.tree_size, []).append(cp)
+        try:
+            opened = open_checkpoint(cp.note, [vkey])
+        except NoteError as e:
+            problems.append(f"checkpoint {cp.tree_size}: the signed note does not verify ({e})")
+            continue
+        if opened.size != cp.tree_size or opened.root.hex() != cp.root_hash:
+            problems.append(f"checkpoint {cp.tree_size}: the stored size or root is not the note's")
+    memory = merkle.MemoryNodeStore()
+    rows = conn.execute(
+        select(log_leaves).order_by(log_leaves.c.idx).execution_options(yield_per=batch)
+    )
+    expected = 0
+
+    def check_at(size: int) -> None:
+        for cp in by_size.get(size, []):
+            if memory.root(size).hex() != cp.root_hash:
+                problems.append(
+                    f"checkpoint {size}: the leaves stored do not hash to its root "
+                    "(events altered, deleted or reordered)"
+                )
+
+    check_at(0)
+    for row in rows:
+        if row.idx != expected:
+            problems.append(f"leaf {expected} is missing (deleted): leaf {row.idx} follows")
+            expected = row.idx
+        h = merkle.leaf_hash(leaf_bytes(row))
+        if h.hex() != row.leaf_hash:
+            problems.append(f"leaf {row.idx}: its content does not match its leaf hash (altered)")
+        while memory.size < row.idx:  # keep sizes aligned even past a gap
+            memory.append(bytes(32))
+        memory.append(h)
+        expected += 1
+        check_at(memory.size)
+    size = memory.size
+    for cp in stored:
+        if cp.tree_size > size:
+            problems.append(
+                f"checkpoint {cp.tree_size} is past the last leaf ({size}): leaves truncated"
+            )
+    return LogVerification(not problems, size, len(stored), problems)
+
+
+# --- the background sequencer -------------------------------------------------------------------
+
+
+class Sequencer:
+    """Integrates the queue every `interval` seconds from a daemon thread (the server's)."""
+
+    def __init__(self, engine: Engine, configured_key: str | None, interval: float = 0.2) -> None:
+        self.engine = engine
+        self.configured_key = configured_key
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tlog-sequencer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                integrate_all(self.engine, self.configured_key)
+            except Exception:  # keep sequencing: the next round retries
+                continue
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One integrated event: its index, its leaf bytes (as text), their hash, its subject."""
+
+    index: int
+    event_id: int
+    subject: str | None
+    leaf: str
+    leaf_hash: str
+
+
+class LogRepository:
+    """The transparency log inside a unit of work (`uow.log`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def integrate(self, configured_key: str | None = None, max_batch: int = 10_000) -> int:
+        return integrate(self.conn, configured_key=configured_key, max_batch=max_batch)
+
+    def pending(self) -> bool:
+        """Is there anything to integrate or sign (read only, no lock)?"""
+        if self.conn.execute(select(log_queue.c.id).limit(1)).first() is not None:
+            return True
+        latest = self.conn.execute(select(func.max(log_checkpoints.c.tree_size))).scalar()
+        return latest is None or int(latest) < tree_size(self.conn)
+
+    def ensure_signer(self, configured: str | None, origin: str = DEFAULT_ORIGIN) -> str:
+        """A signer key exists afterwards (once committed). Returns the verifier key."""
+        return Signer.parse(signer_key(self.conn, configured, origin)).verifier_key
+
+    def verifier_key(self, configured: str | None) -> str:
+        return verifier_key(self.conn, configured)
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        return latest_checkpoint(self.conn)
+
+    def size(self) -> int:
+        return tree_size(self.conn)
+
+    def leaf(self, index: int) -> Leaf | None:
+        row = leaf(self.conn, index)
+        if row is None:
+            return None
+        return Leaf(
+            int(row.idx),
+            int(row.event_id),
+            row.subject,
+            leaf_bytes(row).decode("utf-8"),
+            row.leaf_hash,
+        )
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        return inclusion_proof(self.conn, index, size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        return consistency_proof(self.conn, first, second)
+
+    def verify(self, vkey: str) -> LogVerification:
+        return verify(self.conn, vkey)
