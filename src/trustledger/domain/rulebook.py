@@ -118,6 +118,33 @@ class DisputeRules(_Strict):
     decide_within: PeriodField = Period(30, "d")  # FCRA: reinvestigated within 30 days
 
 
+COMMITMENT_KINDS = ("payment", "contract", "judgment", "public_promise")
+
+
+class SmePayments(_Strict):
+    """Payment terms to small and medium-sized enterprises: a default and a longest term,
+    counted from acceptance of the goods or service."""
+
+    default: PeriodField = Period(30, "d")
+    longest: PeriodField = Period(60, "d")
+    legal_basis: Text
+
+
+class CommitmentRules(_Strict):
+    """The second system: commitments of public bodies, overdue ones counted as records.
+
+    `kinds` maps each commitment kind to the record type an overdue commitment counts as (its
+    reporters are the sources that may register such commitments); complaints of counterparties
+    go to `supervisor` (a source kind) and are decided within `decide_within`.
+    """
+
+    kinds: dict[str, Code]
+    sme_payment: SmePayments
+    supervisor: Code
+    decide_within: PeriodField = Period(30, "d")
+    legal_basis: Text
+
+
 class ListEntry(_Strict):
     record_types: tuple[Code, ...] | None = None
     tiers: tuple[Code, ...] | None = None
@@ -167,6 +194,7 @@ class Rulebook(_Strict):
     lists: tuple[ListSpec, ...]
     measures: tuple[Measure, ...]
     disputes: DisputeRules = DisputeRules()
+    commitments: CommitmentRules | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -346,6 +374,21 @@ def lawfulness_errors(book: Rulebook) -> list[RulebookError]:
                 )
         if m.effect == Effect.DENY and list_kinds.get(m.list or "") == ListKind.RED:
             err(("measures", i, "effect"), f"red list {m.list!r} grants incentives, it cannot deny")
+    if book.commitments is not None:
+        rules = book.commitments
+        for kind, code in rules.kinds.items():
+            loc = ("commitments", "kinds", kind)
+            if kind not in COMMITMENT_KINDS:
+                err(loc, f"unknown commitment kind {kind!r} (kinds: {', '.join(COMMITMENT_KINDS)})")
+            found = next((t for t in book.record_types if t.code == code), None)
+            if found is None:
+                err(loc, f"unknown record type {code!r}")
+            elif SubjectKind.PUBLIC_BODY not in found.subject_kinds:
+                err(loc, f"record type {code!r} does not apply to public bodies")
+        if _longer(rules.sme_payment.default, rules.sme_payment.longest):
+            err(("commitments", "sme_payment", "default"), "default is longer than longest")
+        if rules.supervisor not in book.source_kinds:
+            err(("commitments", "supervisor"), f"{rules.supervisor!r} reports no record type")
     return errors
 
 
