@@ -21,7 +21,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustledger import __version__
 from trustledger.api import problems
-from trustledger.api.routes import audit, checks, me, public, records, reviews, subjects
+from trustledger.api.routes import (
+    audit,
+    checks,
+    integrity,
+    me,
+    public,
+    records,
+    reviews,
+    subjects,
+)
 from trustledger.services.admin.keys import KeyCache
 from trustledger.services.context import Ledger
 
@@ -35,7 +44,7 @@ Authenticate with `Authorization: Bearer <key>` (`trustledger keys create`). Err
 """
 
 # The problems each router's routes can answer with, as the OpenAPI document lists them.
-# (`public` and `subjects` say so route by route.)
+# (`public`, `subjects` and `integrity` say so route by route.)
 ERRORS = {
     records: (401, 403, 404, 409),
     checks: (401, 403, 404),
@@ -44,6 +53,7 @@ ERRORS = {
     reviews: (401, 403, 404, 409),
     audit: (401, 403),
     public: (),
+    integrity: (),
 }
 # Swagger UI from an installed package (swagger-ui-bundle-v2), mounted here; ReDoc is not
 # packaged for Python, so /redoc is off rather than loaded from a CDN.

@@ -30,11 +30,22 @@ class Permission(StrEnum):
     REPAIRS_DECIDE = "repairs:decide"
     AUDIT_READ = "audit:read"
     SUBJECTS_WRITE = "subjects:write"  # a legal person's registered name, for public lists
+    COMMITMENTS_WRITE = "commitments:write"  # register commitments, record payments (own source)
+    COMMITMENTS_READ = "commitments:read"  # list commitments (agencies: their own source's)
+    OFFICIALS_READ = "officials:read"  # an official's accountability report (about the office)
+    COMPLAINTS_DECIDE = "complaints:decide"  # counterparties' complaints about public bodies
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.SELF_WRITE}),
-    Role.AGENCY: frozenset({Permission.RECORDS_WRITE, Permission.DISPUTES_READ}),
+    Role.AGENCY: frozenset(
+        {
+            Permission.RECORDS_WRITE,
+            Permission.DISPUTES_READ,
+            Permission.COMMITMENTS_WRITE,
+            Permission.COMMITMENTS_READ,
+        }
+    ),
     Role.PROVIDER: frozenset({Permission.CHECKS}),
     Role.REVIEWER: frozenset(
         {
@@ -43,9 +54,20 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DISPUTES_DECIDE,
             Permission.PROPOSALS_DECIDE,
             Permission.REPAIRS_DECIDE,
+            Permission.COMMITMENTS_READ,
+            Permission.OFFICIALS_READ,
+            Permission.COMPLAINTS_DECIDE,
         }
     ),
-    Role.ADMIN: frozenset({Permission.SCORES_READ, Permission.CHECKS, Permission.SUBJECTS_WRITE}),
+    Role.ADMIN: frozenset(
+        {
+            Permission.SCORES_READ,
+            Permission.CHECKS,
+            Permission.SUBJECTS_WRITE,
+            Permission.COMMITMENTS_READ,
+            Permission.OFFICIALS_READ,
+        }
+    ),
     Role.AUDITOR: frozenset({Permission.AUDIT_READ}),
 }
 

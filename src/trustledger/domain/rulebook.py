@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from trustledger.domain.identifiers import SubjectKind
-from trustledger.domain.periods import Period
+from trustledger.domain.periods import WEEKDAYS, Deadline, Period, WorkCalendar
 
 
 def _period(value: Any) -> Period:
@@ -41,6 +41,21 @@ def _period(value: Any) -> Period:
 
 
 PeriodField = Annotated[Period, BeforeValidator(_period), PlainSerializer(str, return_type=str)]
+
+
+def _deadline(value: Any) -> Deadline:
+    if isinstance(value, Deadline):
+        return value
+    if isinstance(value, Period):
+        return Deadline(value.amount, value.unit)
+    if not isinstance(value, str):
+        raise ValueError("a deadline is written N followed by d, m, y or w (working days)")
+    return Deadline.parse(value)
+
+
+DeadlineField = Annotated[
+    Deadline, BeforeValidator(_deadline), PlainSerializer(str, return_type=str)
+]
 Code = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9A-Z][a-zA-Z0-9_.\-]*$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Nothing is permanent: no record type counts for more than ten years (FCRA: seven).
@@ -115,7 +130,29 @@ class RecordType(_Strict):
 
 
 class DisputeRules(_Strict):
-    decide_within: PeriodField = Period(30, "d")  # FCRA: reinvestigated within 30 days
+    decide_within: DeadlineField = Deadline(30, "d")  # FCRA: reinvestigated within 30 days
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class CalendarSpec(_Strict):
+    """Working days for deadlines written in `w`: weekends, public holidays, and the make-up
+    working days that move a weekend day into the week (the State Council's holiday notice)."""
+
+    weekend: tuple[Weekday, ...] = ("saturday", "sunday")
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = ()
+
+    @cached_property
+    def work(self) -> WorkCalendar:
+        return WorkCalendar(
+            frozenset(WEEKDAYS.index(d) for d in self.weekend),
+            frozenset(self.holidays),
+            frozenset(self.workdays),
+        )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
 
 COMMITMENT_KINDS = ("payment", "contract", "judgment", "public_promise")
@@ -141,7 +178,7 @@ class CommitmentRules(_Strict):
     kinds: dict[str, Code]
     sme_payment: SmePayments
     supervisor: Code
-    decide_within: PeriodField = Period(30, "d")
+    decide_within: DeadlineField = Deadline(30, "d")
     legal_basis: Text
 
 
@@ -195,6 +232,7 @@ class Rulebook(_Strict):
     measures: tuple[Measure, ...]
     disputes: DisputeRules = DisputeRules()
     commitments: CommitmentRules | None = None
+    calendar: CalendarSpec = CalendarSpec()
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -220,6 +258,10 @@ class Rulebook(_Strict):
             measures_by_tier={k: tuple(v) for k, v in by_tier.items()},
             lists={s.code: s for s in self.lists},
         )
+
+    def deadline(self, start: date, deadline: Deadline) -> date:
+        """The day a deadline runs out, working days counted in the rulebook's calendar."""
+        return deadline.after(start, self.calendar.work)
 
     def record_type(self, code: str) -> RecordType | None:
         return self.index.types.get(code)

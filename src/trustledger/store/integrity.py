@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from trustledger.domain.integrity import Commitment, Payment, commitment_record
 from trustledger.domain.scoring import Record
+from trustledger.store.due_process import _Cases
 from trustledger.store.tables import commitments, complaints, payments, posts, public_bodies
 
 
@@ -204,31 +205,8 @@ class IntegrityRepository:
                     None,
                 )
 
-    # -- complaints ----------------------------------------------------------------------------
 
-    def add_complaint(self, **values: Any) -> int:
-        result = self.conn.execute(insert(complaints).values(**values).returning(complaints.c.id))
-        return int(result.scalar_one())
+class ComplaintRepository(_Cases):
+    """Complaints of counterparties about a body's payments (decided like disputes)."""
 
-    def complaint(self, complaint_id: int) -> dict[str, Any] | None:
-        row = self.conn.execute(select(complaints).where(complaints.c.id == complaint_id)).first()
-        return dict(row._mapping) if row else None
-
-    def complaints(
-        self, *, status: str | None = None, complainant: str | None = None
-    ) -> list[dict[str, Any]]:
-        query = select(complaints).order_by(complaints.c.due_on, complaints.c.id)
-        if status is not None:
-            query = query.where(complaints.c.status == status)
-        if complainant is not None:
-            query = query.where(complaints.c.complainant == complainant)
-        return [dict(r._mapping) for r in self.conn.execute(query)]
-
-    def decide_complaint(self, complaint_id: int, **values: Any) -> bool:
-        """Decide an open complaint; False if it was not open (someone decided first)."""
-        result = self.conn.execute(
-            update(complaints)
-            .where(complaints.c.id == complaint_id, complaints.c.status == "open")
-            .values(**values)
-        )
-        return bool(result.rowcount)
+    table = complaints

@@ -233,9 +233,11 @@ complaints = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("commitment_id", Id, ForeignKey("commitments.id"), nullable=True),
-    Column("complainant", String(120), nullable=False),
+    Column("subject", String(120), nullable=False),  # the complainant (the counterparty)
     Column("body", String(120), nullable=False),
-    Column("supervisor", String(100), nullable=False),  # the source kind that decides
+    Column("commitment_source", String(100), nullable=True),
+    Column("reference", String(200), nullable=True),  # the commitment, or the unregistered bill
+    Column("supervisor", String(100), nullable=False),  # the source kind that supervises
     Column("grounds", String(20), nullable=False),  # late | unregistered | withheld
     Column("statement", Text, nullable=False),
     Column("filed_on", Date, nullable=False),

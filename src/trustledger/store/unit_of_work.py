@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from trustledger.store.audit import AuditRepository
 from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.due_process import DisputeRepository, ProposalRepository, RepairRepository
-from trustledger.store.integrity import IntegrityRepository
+from trustledger.store.integrity import ComplaintRepository, IntegrityRepository
 from trustledger.store.keys import KeyRepository
 from trustledger.store.outbox import OutboxRepository
 from trustledger.store.repository import (
@@ -41,6 +41,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.connection)
         self.batch = BatchRepository(self.connection)
         self.integrity = IntegrityRepository(self.connection)
+        self.complaints = ComplaintRepository(self.connection)
         return self
 
     def __exit__(

@@ -14,6 +14,7 @@ from trustledger.api.schemas import Id
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import access, consent, disputes, repairs, review
+from trustledger.services.integrity import commitments, complaints
 from trustledger.views import html, json
 
 router = APIRouter(prefix="/v1/me", tags=["subject access"])
@@ -60,6 +61,27 @@ class RepairIn(BaseModel):
     commitment: str = Field(min_length=1)
 
 
+class ComplaintIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source": "city-integrity",
+                    "reference": "INV-2026-0042",
+                    "grounds": "late",
+                    "statement": "Accepted on 2026-02-01, due 2026-03-03, still unpaid.",
+                }
+            ]
+        },
+    )
+    grounds: Literal["late", "unregistered", "withheld"]
+    statement: str = Field(min_length=1)
+    source: str | None = Field(default=None, description="The commitment's source")
+    reference: str | None = Field(default=None, description="The commitment's reference")
+    body: str | None = Field(default=None, description="For an unregistered bill: the body")
+
+
 class StatementIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -78,7 +100,8 @@ def me(ledger: LedgerDep, caller: Reader, as_of: date | None = None) -> dict[str
     since/until; every record (voided too) with its history; proposals, disputes, repair
     requests, notices; and the access log: which provider checked me, when, for what."""
     with ledger.transaction(caller.actor) as ctx:
-        return json.subject_access(access.subject_access(ctx, _me(caller), as_of=as_of))
+        found = json.subject_access(access.subject_access(ctx, _me(caller), as_of=as_of))
+        return {**found, **commitments.of_subject(ctx, _me(caller), as_of)}
 
 
 @router.get(
@@ -120,3 +143,19 @@ def statement(
     """Before a reviewer decides whether I enter a list, my statement is put before them."""
     with ledger.transaction(caller.actor) as ctx:
         return review.add_statement(ctx, _me(caller), proposal_id, body.statement)
+
+
+@router.post("/complaints", summary="Complain about a public body's payment to me")
+def file_complaint(body: ComplaintIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+    """Late, unregistered, or the undisputed part of a bill withheld: the complaint goes to the
+    body's supervisor and is decided by the rulebook's deadline (`commitments.decide_within`)."""
+    with ledger.transaction(caller.actor) as ctx:
+        return complaints.file(
+            ctx,
+            _me(caller),
+            grounds=body.grounds,
+            statement=body.statement,
+            source=body.source,
+            reference=body.reference,
+            body=body.body,
+        )
