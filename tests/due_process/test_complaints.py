@@ -77,6 +77,17 @@ def test_a_company_complains_about_a_late_payment(
     assert other.status_code == 404
     queue = client.get("/v1/complaints", headers=keys.reviewer).json()
     assert [c["id"] for c in queue] == [complaint["id"]]
+    # The supervising source sees it; another source does not; neither decides it.
+    assert [c["id"] for c in client.get("/v1/complaints", headers=office).json()] == [
+        complaint["id"]
+    ]
+    assert client.get("/v1/complaints", headers=keys.court).json() == []
+    refused = client.post(
+        f"/v1/complaints/{complaint['id']}/decision",
+        json={"outcome": "upheld", "reason": "x"},
+        headers=office,
+    )
+    assert refused.status_code == 403
     decided = client.post(
         f"/v1/complaints/{complaint['id']}/decision",
         json={"outcome": "upheld", "reason": "The undisputed part must be paid."},

@@ -142,7 +142,7 @@ TABLE: dict[tuple[str, str], Call] = {
             "statement": "The judgment was not performed.",
         },
     ),
-    ("GET", "/v1/complaints"): Call(Permission.COMPLAINTS_DECIDE, "/v1/complaints"),
+    ("GET", "/v1/complaints"): Call(Permission.COMPLAINTS_READ, "/v1/complaints"),
     ("POST", "/v1/complaints/{complaint_id}/decision"): Call(
         Permission.COMPLAINTS_DECIDE,
         "/v1/complaints/{complaint}/decision",

@@ -33,6 +33,7 @@ class Permission(StrEnum):
     COMMITMENTS_WRITE = "commitments:write"  # register commitments, record payments (own source)
     COMMITMENTS_READ = "commitments:read"  # list commitments (agencies: their own source's)
     OFFICIALS_READ = "officials:read"  # an official's accountability report (about the office)
+    COMPLAINTS_READ = "complaints:read"  # agencies: complaints their source kind supervises
     COMPLAINTS_DECIDE = "complaints:decide"  # counterparties' complaints about public bodies
 
 
@@ -44,6 +45,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DISPUTES_READ,
             Permission.COMMITMENTS_WRITE,
             Permission.COMMITMENTS_READ,
+            Permission.COMPLAINTS_READ,
         }
     ),
     Role.PROVIDER: frozenset({Permission.CHECKS}),
@@ -56,6 +58,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPAIRS_DECIDE,
             Permission.COMMITMENTS_READ,
             Permission.OFFICIALS_READ,
+            Permission.COMPLAINTS_READ,
             Permission.COMPLAINTS_DECIDE,
         }
     ),

@@ -160,11 +160,15 @@ Decider = Annotated[Principal, Depends(require(Permission.COMPLAINTS_DECIDE))]
 @router.get("/complaints", summary="Complaints about public bodies, overdue first")
 def list_complaints(
     ledger: LedgerDep,
-    caller: Decider,
+    caller: Annotated[Principal, Depends(require(Permission.COMPLAINTS_READ))],
     status: Literal["open", "upheld", "rejected"] | None = None,
 ) -> list[dict[str, Any]]:
+    """All for reviewers; for an agency, those its source's kind supervises (as the rulebook's
+    `commitments.supervisor` names it)."""
     with ledger.transaction(caller.actor) as ctx:
-        return complaints.queue(ctx, status=status)
+        return complaints.queue(
+            ctx, status=status, source=caller.source if caller.role == Role.AGENCY else None
+        )
 
 
 @router.post("/complaints/{complaint_id}/decision", summary="Decide a complaint", responses=WRITES)

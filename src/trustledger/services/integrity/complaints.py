@@ -94,10 +94,19 @@ def _view(row: dict[str, Any], day: date) -> dict[str, Any]:
 
 
 def queue(
-    ctx: Context, *, status: str | None = None, subject: str | None = None
+    ctx: Context,
+    *,
+    status: str | None = None,
+    subject: str | None = None,
+    source: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Complaints, overdue ones first (escalated), then by due date."""
-    rows = ctx.uow.complaints.find(status=status, subject=subject)
+    """Complaints, overdue ones first (escalated), then by due date; for a `source`, only those
+    its kind supervises."""
+    supervisor = None
+    if source is not None:
+        found = ctx.uow.sources.get(source)
+        supervisor = found.kind if found else "(none)"
+    rows = ctx.uow.complaints.find(status=status, subject=subject, supervisor=supervisor)
     views = [_view(r, ctx.today) for r in rows]
     return sorted(views, key=lambda v: (not v["overdue"], v["status"] != "open", v["due_on"]))
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from trustledger.domain.identifiers import SubjectKind
+from trustledger.domain.intake import Rejected
 from trustledger.domain.integrity import distribution, kept_on, overdue_on, owed, performance
 from trustledger.services.answers.standing import parse_subject, standing_of
 from trustledger.services.context import Context, NotFound
@@ -86,6 +87,8 @@ def body(ctx: Context, body_text: str, as_of: date | None = None) -> dict[str, A
 def publication(ctx: Context, year: int) -> list[dict[str, Any]]:
     """Per body, the number and value of commitments overdue and still unpaid at the end of
     `year` (published by 31 March of the next); bodies with none are left out."""
+    if not 1900 <= year <= 9998:
+        raise Rejected("year", f"{year} is not a year of the ledger (1900 to 9998)")
     end = date(year, 12, 31)
     names = {b["id"]: b["name"] for b in ctx.uow.integrity.bodies()}
     totals: dict[str, tuple[int, Decimal]] = {}
