@@ -52,6 +52,8 @@ def test_a_company_complains_about_a_late_payment(
     mine = client.get("/v1/me", headers=keys.company).json()
     [owed] = mine["commitments_owed_to_me"]
     assert (owed["reference"], owed["overdue"], owed["owed"]) == ("INV-7", True, "6000.00")
+    printable = client.get("/v1/me/report", params={"format": "html"}, headers=keys.company).text
+    assert "What public bodies owe you" in printable and "INV-7" in printable
 
     filed = client.post(
         "/v1/me/complaints",

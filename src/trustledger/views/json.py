@@ -225,6 +225,8 @@ def subject_access(a: SubjectAccess) -> dict[str, Any]:
                 }
                 for n in a.notices
             ],
+            # The second system: commitments owed to (and, for a body, by) the subject.
+            **a.commitments,
             "access_log": a.access_log,
         }
     )

@@ -13,9 +13,8 @@ from trustledger.api.auth import LedgerDep, require
 from trustledger.api.schemas import Id
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
-from trustledger.services.context import Context
 from trustledger.services.due_process import access, consent, disputes, repairs, review
-from trustledger.services.integrity import commitments, complaints
+from trustledger.services.integrity import complaints
 from trustledger.views import html, json
 
 router = APIRouter(prefix="/v1/me", tags=["subject access"])
@@ -95,22 +94,13 @@ class StatementIn(BaseModel):
     statement: str = Field(min_length=1)
 
 
-def _access(
-    ctx: Context, subject: str, *, as_of: date | None = None, export: bool = False
-) -> dict[str, Any]:
-    """The subject access answer, with the commitments owed to (or by) the subject and its
-    complaints (the second system)."""
-    found = json.subject_access(access.subject_access(ctx, subject, as_of=as_of, export=export))
-    return {**found, **commitments.of_subject(ctx, subject, as_of)}
-
-
 @router.get("", summary="Everything held about me, and who looked")
 def me(ledger: LedgerDep, caller: Reader, as_of: date | None = None) -> dict[str, Any]:
     """Score and tier with every contribution, its legal basis and end; lists and measures with
     since/until; every record (voided too) with its history; proposals, disputes, repair
     requests, notices; and the access log: which provider checked me, when, for what."""
     with ledger.transaction(caller.actor) as ctx:
-        return _access(ctx, _me(caller), as_of=as_of)
+        return json.subject_access(access.subject_access(ctx, _me(caller), as_of=as_of))
 
 
 @router.get(
@@ -120,10 +110,10 @@ def report(
     ledger: LedgerDep, caller: Reader, format: Literal["json", "html"] = "html"
 ) -> dict[str, Any] | HTMLResponse:
     with ledger.transaction(caller.actor) as ctx:
-        if format == "json":
-            return _access(ctx, _me(caller), export=True)
         found = access.subject_access(ctx, _me(caller), export=True)
-    return HTMLResponse(html.subject_report(found))
+    return (
+        HTMLResponse(html.subject_report(found)) if format == "html" else json.subject_access(found)
+    )
 
 
 @router.put("/consent", summary="Opt in to or out of scoring")

@@ -7,7 +7,7 @@ their dates, pending proposals, disputes and repair requests, notices, and the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from trustledger.domain.explain import PathOut
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.answers.standing import Assessment, assess, explain_standing
 from trustledger.services.context import Context
+from trustledger.services.integrity import commitments as integrity
 from trustledger.store.unit_of_work import UnitOfWork
 
 LOG_PAGE = 10_000
@@ -35,6 +36,9 @@ class SubjectAccess:
     repairs: list[dict[str, Any]]
     notices: list[dict[str, Any]]
     access_log: list[dict[str, Any]]
+    # Commitments owed to the subject, its complaints, and for a public body those it owes
+    # (overdue ones are among its contributions).
+    commitments: dict[str, Any] = field(default_factory=dict)
 
 
 def _access_log(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
@@ -81,6 +85,7 @@ def subject_access(
         repairs=uow.repairs.find(subject=key),
         notices=uow.outbox.of(key),
         access_log=_access_log(uow, key),
+        commitments=integrity.of_subject(ctx, key, as_of),
     )
     uow.audit.append(
         actor=ctx.actor,
