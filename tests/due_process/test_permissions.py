@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.conftest import act
 from tests.due_process.conftest import (
     COMPANY,
     OTHER,
@@ -31,8 +32,10 @@ from trustledger.domain.roles import PERMISSIONS, Permission, Role
 from trustledger.services.context import Ledger
 from trustledger.services.log import tlog
 from trustledger.store.tlog import log_leaves
+from trustledger.services.integrity import commitments, complaints
 
 PUBLIC = "public"
+BUREAU = "cn-uscc:111100000000000030"  # a public body
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,46 @@ TABLE: dict[tuple[str, str], Call] = {
     ("GET", "/v1/log/key"): Call(PUBLIC, "/v1/log/key"),
     ("GET", "/v1/log/consistency"): Call(
         PUBLIC, "/v1/log/consistency", {"first": "1", "second": "2"}
+    ("POST", "/v1/commitments"): Call(
+        Permission.COMMITMENTS_WRITE,
+        "/v1/commitments",
+        body={
+            "body": BUREAU,
+            "counterparty": PERSON,
+            "kind": "judgment",
+            "amount": "100",
+            "accepted_on": "{today}",
+            "due_on": "{today}",
+            "reference": "(2026)J2",
+        },
+    ),
+    ("POST", "/v1/commitments/{reference}/payments"): Call(
+        Permission.COMMITMENTS_WRITE,
+        "/v1/commitments/(2026)J1/payments",
+        body={"on": "{today}", "amount": "1"},
+    ),
+    ("GET", "/v1/commitments"): Call(Permission.COMMITMENTS_READ, "/v1/commitments"),
+    ("GET", "/v1/officials/{person}"): Call(Permission.OFFICIALS_READ, f"/v1/officials/{OTHER}"),
+    ("POST", "/v1/me/complaints"): Call(
+        Permission.SELF_WRITE,
+        "/v1/me/complaints",
+        body={
+            "source": "city-court",
+            "reference": "(2026)J1",
+            "grounds": "late",
+            "statement": "The judgment was not performed.",
+        },
+    ),
+    ("GET", "/v1/complaints"): Call(Permission.COMPLAINTS_READ, "/v1/complaints"),
+    ("POST", "/v1/complaints/{complaint_id}/decision"): Call(
+        Permission.COMPLAINTS_DECIDE,
+        "/v1/complaints/{complaint}/decision",
+        body={"outcome": "upheld", "reason": "Not performed by the deadline."},
+    ),
+    ("GET", "/v1/public-bodies"): Call(PUBLIC, "/v1/public-bodies"),
+    ("GET", "/v1/public-bodies/{body}"): Call(PUBLIC, f"/v1/public-bodies/{BUREAU}"),
+    ("GET", "/v1/integrity/publication"): Call(
+        PUBLIC, "/v1/integrity/publication", params={"year": "2025"}
     ),
     ("GET", "/v1/rulebook"): Call(PUBLIC, "/v1/rulebook"),
     ("GET", "/v1/lists/{code}"): Call(PUBLIC, "/v1/lists/dishonest-debtors"),
@@ -218,6 +261,30 @@ class World:
                 status="pending",
             )
             uow.commit()
+        act(ledger, commitments.add_body, BUREAU, "City Transport Bureau")
+        act(ledger, commitments.add_post, BUREAU, "director", OTHER, day - days(400))
+        act(
+            ledger,
+            commitments.add_commitment,
+            "city-court",
+            body=BUREAU,
+            counterparty=PERSON,
+            kind="judgment",
+            amount="1000",
+            accepted_on=day - days(60),
+            due_on=day - days(30),
+            post="director",
+            reference="(2026)J1",
+        )
+        self.complaint = act(
+            ledger,
+            complaints.file,
+            PERSON,
+            grounds="late",
+            statement="Not performed.",
+            source="city-court",
+            reference="(2026)J1",
+        )["id"]
         self.today = day.isoformat()
         # A leaf of the transparency log about the person (the dispute filed above).
         tlog.integrate(ledger)

@@ -23,7 +23,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustledger import __version__
 from trustledger.api import limits, problems, quotas
-from trustledger.api.routes import audit, checks, log, me, public, records, reviews, subjects
+from trustledger.api.routes import (
+    audit,
+    checks,
+    integrity,
+    log,
+    me,
+    public,
+    records,
+    reviews,
+    subjects,
+)
 from trustledger.services.admin.keys import KeyCache
 from trustledger.services.context import Ledger
 from trustledger.services.log.tlog import Sequencer
@@ -39,7 +49,7 @@ Authenticate with `Authorization: Bearer <key>` (`trustledger keys create`). Err
 """
 
 # The problems each router's routes can answer with, as the OpenAPI document lists them.
-# (`public` and `subjects` say so route by route.)
+# (`public`, `subjects` and `integrity` say so route by route.)
 ERRORS = {
     records: (401, 403, 404, 409),
     checks: (401, 403, 404),
@@ -49,6 +59,7 @@ ERRORS = {
     audit: (401, 403),
     log: (),
     public: (),
+    integrity: (),
 }
 # Swagger UI from an installed package (swagger-ui-bundle-v2), mounted here; ReDoc is not
 # packaged for Python, so /redoc is off rather than loaded from a CDN.

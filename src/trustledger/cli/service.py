@@ -27,6 +27,7 @@ from trustledger.domain.roles import Role
 from trustledger.services.admin import keys
 from trustledger.services.answers import standing
 from trustledger.services.context import Context, Ledger
+from trustledger.services.integrity import reports as integrity_reports
 from trustledger.views import json
 
 Host = Annotated[str, typer.Option(help="Address to bind (loopback by default).")]
@@ -229,12 +230,24 @@ def demo(
             )[0]
             scores = [(label, json.score(standing.score(ctx, s))) for label, s in showcase[:2]]
             day, starts = _listing_example(ctx)
+            body = examples.get("integrity.arrears")
+            body_page = integrity_reports.body(ctx, body) if body else None
         for (label, data), (_, subject) in zip(scores, showcase[:2], strict=True):
             out.rule(label)
             out.print(
                 f"{subject}: score {data['score']}, tier {data['tier']}, lists: "
                 f"{', '.join(data['lists']) or 'none'}",
                 soft_wrap=True,
+            )
+        if body_page is not None:
+            out.rule("a public body to look at (the second system)")
+            out.print(
+                f"{body_page['subject']} {body_page['name']}: score {body_page['score']}, "
+                f"tier {body_page['tier']}, {body_page['overdue_count']} overdue "
+                f"({body_page['overdue_amount']} owed), on time {body_page['on_time_rate']}, "
+                f"lists: {', '.join(body_page['lists']) or 'none'}",
+                soft_wrap=True,
+                highlight=False,
             )
         base = f"http://{host}:{port}"
         airline, court, admin = (
@@ -258,6 +271,16 @@ def demo(
             '"type": "court.dishonest_debtor", "reference": "(2026)demo-1", '
             f'"decided_on": "{day}"}}\'',
             f"curl -s '{base}/v1/lists/dishonest-debtors?limit=5'",
+            *(
+                [
+                    f"curl -s {base}/v1/public-bodies/{body}",
+                    f"curl -s '{base}/v1/checks?subject={body}&action=gov.new_project_approval' "
+                    f"-H 'Authorization: Bearer {admin}'",
+                    f"curl -s '{base}/v1/integrity/publication?year={int(day[:4]) - 1}&format=csv'",
+                ]
+                if body
+                else []
+            ),
             f"curl -s {base}/v1/me -H 'Authorization: Bearer {made['The debtor (subject key)']}'",
             f"curl -s '{base}/v1/me/report?format=html' "
             f"-H 'Authorization: Bearer {made['The debtor (subject key)']}' > report.html",

@@ -32,6 +32,12 @@ class RepairStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the body's supervisor acts on it (e.g. registers the commitment)
+    REJECTED = "rejected"
+
+
 class CaseDecided(ValueError):
     """The case was decided already: a case is decided once."""
 
@@ -61,6 +67,10 @@ PROPOSAL = CaseKind(
 )
 REPAIR = CaseKind(
     "repair request", RepairStatus.OPEN, (RepairStatus.APPROVED, RepairStatus.REJECTED)
+)
+
+COMPLAINT = CaseKind(
+    "complaint", ComplaintStatus.OPEN, (ComplaintStatus.UPHELD, ComplaintStatus.REJECTED)
 )
 
 

@@ -33,11 +33,24 @@ class Permission(StrEnum):
     SUBJECTS_WRITE = "subjects:write"  # a legal person's registered name, for public lists
     # Keys, rulebook versions and sources, on the admin's pages (the operator's CLI commands).
     ADMIN_MANAGE = "admin:manage"
+    COMMITMENTS_WRITE = "commitments:write"  # register commitments, record payments (own source)
+    COMMITMENTS_READ = "commitments:read"  # list commitments (agencies: their own source's)
+    OFFICIALS_READ = "officials:read"  # an official's accountability report (about the office)
+    COMPLAINTS_READ = "complaints:read"  # agencies: complaints their source kind supervises
+    COMPLAINTS_DECIDE = "complaints:decide"  # counterparties' complaints about public bodies
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUBJECT: frozenset({Permission.SELF_READ, Permission.SELF_WRITE, Permission.LOG_PROOF}),
-    Role.AGENCY: frozenset({Permission.RECORDS_WRITE, Permission.DISPUTES_READ}),
+    Role.AGENCY: frozenset(
+        {
+            Permission.RECORDS_WRITE,
+            Permission.DISPUTES_READ,
+            Permission.COMMITMENTS_WRITE,
+            Permission.COMMITMENTS_READ,
+            Permission.COMPLAINTS_READ,
+        }
+    ),
     Role.PROVIDER: frozenset({Permission.CHECKS}),
     Role.REVIEWER: frozenset(
         {
@@ -46,6 +59,10 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DISPUTES_DECIDE,
             Permission.PROPOSALS_DECIDE,
             Permission.REPAIRS_DECIDE,
+            Permission.COMMITMENTS_READ,
+            Permission.OFFICIALS_READ,
+            Permission.COMPLAINTS_READ,
+            Permission.COMPLAINTS_DECIDE,
         }
     ),
     Role.ADMIN: frozenset(
@@ -54,6 +71,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CHECKS,
             Permission.SUBJECTS_WRITE,
             Permission.ADMIN_MANAGE,
+            Permission.COMMITMENTS_READ,
+            Permission.OFFICIALS_READ,
         }
     ),
     Role.AUDITOR: frozenset({Permission.AUDIT_READ, Permission.LOG_PROOF}),

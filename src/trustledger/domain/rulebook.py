@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from trustledger.domain.identifiers import SubjectKind
-from trustledger.domain.periods import Period
+from trustledger.domain.periods import WEEKDAYS, Deadline, Period, WorkCalendar
 
 
 def _period(value: Any) -> Period:
@@ -41,6 +41,21 @@ def _period(value: Any) -> Period:
 
 
 PeriodField = Annotated[Period, BeforeValidator(_period), PlainSerializer(str, return_type=str)]
+
+
+def _deadline(value: Any) -> Deadline:
+    if isinstance(value, Deadline):
+        return value
+    if isinstance(value, Period):
+        return Deadline(value.amount, value.unit)
+    if not isinstance(value, str):
+        raise ValueError("a deadline is written N followed by d, m, y or w (working days)")
+    return Deadline.parse(value)
+
+
+DeadlineField = Annotated[
+    Deadline, BeforeValidator(_deadline), PlainSerializer(str, return_type=str)
+]
 Code = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9A-Z][a-zA-Z0-9_.\-]*$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Nothing is permanent: no record type counts for more than ten years (FCRA: seven).
@@ -115,7 +130,56 @@ class RecordType(_Strict):
 
 
 class DisputeRules(_Strict):
-    decide_within: PeriodField = Period(30, "d")  # FCRA: reinvestigated within 30 days
+    decide_within: DeadlineField = Deadline(30, "d")  # FCRA: reinvestigated within 30 days
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class CalendarSpec(_Strict):
+    """Working days for deadlines written in `w`: weekends, public holidays, and the make-up
+    working days that move a weekend day into the week (the State Council's holiday notice)."""
+
+    weekend: tuple[Weekday, ...] = ("saturday", "sunday")
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = ()
+
+    @cached_property
+    def work(self) -> WorkCalendar:
+        return WorkCalendar(
+            frozenset(WEEKDAYS.index(d) for d in self.weekend),
+            frozenset(self.holidays),
+            frozenset(self.workdays),
+        )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+
+COMMITMENT_KINDS = ("payment", "contract", "judgment", "public_promise")
+
+
+class SmePayments(_Strict):
+    """Payment terms to small and medium-sized enterprises: a default and a longest term,
+    counted from acceptance of the goods or service."""
+
+    default: PeriodField = Period(30, "d")
+    longest: PeriodField = Period(60, "d")
+    legal_basis: Text
+
+
+class CommitmentRules(_Strict):
+    """The second system: commitments of public bodies, overdue ones counted as records.
+
+    `kinds` maps each commitment kind to the record type an overdue commitment counts as (its
+    reporters are the sources that may register such commitments); complaints of counterparties
+    go to `supervisor` (a source kind) and are decided within `decide_within`.
+    """
+
+    kinds: dict[str, Code]
+    sme_payment: SmePayments
+    supervisor: Code
+    decide_within: DeadlineField = Deadline(30, "d")
+    legal_basis: Text
 
 
 class ListEntry(_Strict):
@@ -210,6 +274,8 @@ class Rulebook(_Strict):
     lists: tuple[ListSpec, ...]
     measures: tuple[Measure, ...]
     disputes: DisputeRules = DisputeRules()
+    commitments: CommitmentRules | None = None
+    calendar: CalendarSpec = CalendarSpec()
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -257,6 +323,10 @@ class Rulebook(_Strict):
             type_plans=type_plans,
             tier_mins=tuple(t.min for t in self.tiers),
         )
+
+    def deadline(self, start: date, deadline: Deadline) -> date:
+        """The day a deadline runs out, working days counted in the rulebook's calendar."""
+        return deadline.after(start, self.calendar.work)
 
     def record_type(self, code: str) -> RecordType | None:
         return self.index.types.get(code)
@@ -411,6 +481,21 @@ def lawfulness_errors(book: Rulebook) -> list[RulebookError]:
                 )
         if m.effect == Effect.DENY and list_kinds.get(m.list or "") == ListKind.RED:
             err(("measures", i, "effect"), f"red list {m.list!r} grants incentives, it cannot deny")
+    if book.commitments is not None:
+        rules = book.commitments
+        for kind, code in rules.kinds.items():
+            loc = ("commitments", "kinds", kind)
+            if kind not in COMMITMENT_KINDS:
+                err(loc, f"unknown commitment kind {kind!r} (kinds: {', '.join(COMMITMENT_KINDS)})")
+            found = next((t for t in book.record_types if t.code == code), None)
+            if found is None:
+                err(loc, f"unknown record type {code!r}")
+            elif SubjectKind.PUBLIC_BODY not in found.subject_kinds:
+                err(loc, f"record type {code!r} does not apply to public bodies")
+        if _longer(rules.sme_payment.default, rules.sme_payment.longest):
+            err(("commitments", "sme_payment", "default"), "default is longer than longest")
+        if rules.supervisor not in book.source_kinds:
+            err(("commitments", "supervisor"), f"{rules.supervisor!r} reports no record type")
     return errors
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select
 
 from trustledger.store.batch_tables import rescores, standings
+from trustledger.store.integrity import IntegrityRepository
 from trustledger.store.tables import proposals, records, subjects
 
 
@@ -38,7 +39,7 @@ class BatchRepository:
     # -- the snapshot ------------------------------------------------------------------------
 
     def counts(self) -> tuple[int, int]:
-        """(records, subjects)."""
+        """(records, subjects): stored records (overdue commitments come on top)."""
         n_records = self.conn.execute(select(func.count()).select_from(records)).scalar_one()
         n_subjects = self.conn.execute(select(func.count()).select_from(subjects)).scalar_one()
         return int(n_records), int(n_subjects)
@@ -49,7 +50,8 @@ class BatchRepository:
         yield from result.partitions(size)
 
     def record_rows(self, size: int = 100_000) -> Iterator[Sequence[Any]]:
-        """Every record with its subject's kind, in the snapshot's column order, in partitions."""
+        """Every record with its subject's kind, in the snapshot's column order, in partitions;
+        then the records that overdue commitments count as (computed, never stored)."""
         r, s = records.c, subjects.c
         statement = (
             select(
@@ -69,7 +71,10 @@ class BatchRepository:
             .join(subjects, s.id == r.subject)
             .order_by(r.id)
         )
-        return self._stream(statement, size)
+        yield from self._stream(statement, size)
+        overdue = list(IntegrityRepository(self.conn).record_rows())
+        for start in range(0, len(overdue), size):
+            yield overdue[start : start + size]
 
     def subject_rows(self, size: int = 100_000) -> Iterator[Sequence[Any]]:
         """(subject, kind, consent) for every subject."""

@@ -13,6 +13,7 @@ from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.scoring import Record, SubjectFile
 from trustledger.store import bulk
 from trustledger.store.due_process import confirmations
+from trustledger.store.integrity import IntegrityRepository
 from trustledger.store.tables import record_events, records, rulebooks, sources, subjects
 
 
@@ -327,7 +328,8 @@ class RecordRepository:
     def of_subjects(
         self, subject_ids: Sequence[str], types: Sequence[str] | None = None
     ) -> dict[str, list[Record]]:
-        """Records of many subjects at once (optionally only some types), by subject."""
+        """Records of many subjects at once (optionally only some types), by subject: the
+        stored ones, then those that public bodies' overdue commitments count as."""
         out: dict[str, list[Record]] = {}
         statement = _RECORDS_OF if types is None else _RECORDS_OF_TYPES
         for start in range(0, len(subject_ids), 500):
@@ -346,6 +348,9 @@ class RecordRepository:
                         r.notified_on,
                     )
                 )
+        overdue = IntegrityRepository(self.conn).records_of(subject_ids, types)
+        for subject, computed in overdue.items():
+            out.setdefault(subject, []).extend(computed)
         return out
 
     def events(self, record_id: int) -> list[dict[str, Any]]:
@@ -365,7 +370,9 @@ class RecordRepository:
             .where(c.type.in_(list(types)), c.voided.is_(False), c.decided_on <= day)
             .order_by(c.subject)
         )
-        return list(self.conn.execute(query).scalars())
+        found = set(self.conn.execute(query).scalars())
+        found.update(IntegrityRepository(self.conn).bodies_with(types, day))
+        return sorted(found)
 
     def of_types(self, types: Sequence[str], day: date) -> list[Any]:
         """(subject, source, reference, type, decided_on, fulfilled_on) of the records of these

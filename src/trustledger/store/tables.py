@@ -193,3 +193,79 @@ outbox = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Index("ix_outbox_unsent", "sent_at"),
 )
+
+
+# --- government integrity (migration 0008) --------------------------------------------------
+
+public_bodies = Table(
+    "public_bodies",
+    metadata,
+    Column("id", String(120), ForeignKey("subjects.id"), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent", String(120), nullable=True),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("body", String(120), nullable=False),
+    Column("post", String(100), nullable=False),
+    Column("holder", String(120), nullable=False),
+    Column("from_on", Date, nullable=False),
+    Column("to_on", Date, nullable=True),
+    Index("ix_posts_body", "body"),
+    Index("ix_posts_holder", "holder"),
+)
+
+commitments = Table(
+    "commitments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(100), ForeignKey("sources.code"), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("body", String(120), nullable=False),
+    Column("counterparty", String(120), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("record_type", String(100), nullable=False),
+    Column("amount", Numeric(18, 2), nullable=False),
+    Column("accepted_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("sme", Boolean, nullable=False, server_default="0"),
+    Column("post", String(100), nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("source", "reference", name="uq_commitments_source_reference"),
+    Index("ix_commitments_body", "body"),
+    Index("ix_commitments_counterparty", "counterparty"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("commitment_id", Id, ForeignKey("commitments.id"), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("amount", Numeric(18, 2), nullable=False),
+    Index("ix_payments_commitment", "commitment_id"),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("commitment_id", Id, ForeignKey("commitments.id"), nullable=True),
+    Column("subject", String(120), nullable=False),  # the complainant (the counterparty)
+    Column("body", String(120), nullable=False),
+    Column("commitment_source", String(100), nullable=True),
+    Column("reference", String(200), nullable=True),  # the commitment, or the unregistered bill
+    Column("supervisor", String(100), nullable=False),  # the source kind that supervises
+    Column("grounds", String(20), nullable=False),  # late | unregistered | withheld
+    Column("statement", Text, nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),  # open | upheld | rejected
+    Column("decided_on", Date, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_complaints_status_due", "status", "due_on"),
+)

@@ -11,6 +11,7 @@ from trustledger.store.audit import AuditRepository
 from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.due_process import DisputeRepository, ProposalRepository, RepairRepository
 from trustledger.store.errors import StoreUnavailable, unavailable
+from trustledger.store.integrity import ComplaintRepository, IntegrityRepository
 from trustledger.store.keys import KeyRepository
 from trustledger.store.outbox import OutboxRepository
 from trustledger.store.repository import (
@@ -66,6 +67,8 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.batch = BatchRepository(conn)
         self.log = LogRepository(conn)
+        self.integrity = IntegrityRepository(conn)
+        self.complaints = ComplaintRepository(conn)
         return self
 
     def __exit__(

@@ -225,6 +225,8 @@ def subject_access(a: SubjectAccess) -> dict[str, Any]:
                 }
                 for n in a.notices
             ],
+            # The second system: commitments owed to (and, for a body, by) the subject.
+            **a.commitments,
             "access_log": a.access_log,
             # The signed checkpoint the access log's indexes can be proven against
             # (GET /v1/log/proof?index=...&tree_size=...): entries with a log_index below its

@@ -13,6 +13,7 @@ from trustledger.api.schemas import Day, Id, Text
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import access, consent, disputes, repairs, review
+from trustledger.services.integrity import complaints
 from trustledger.views import html, json
 
 router = APIRouter(prefix="/v1/me", tags=["subject access"])
@@ -57,6 +58,27 @@ class RepairIn(BaseModel):
     )
     record: Id
     commitment: Text
+
+
+class ComplaintIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source": "city-integrity",
+                    "reference": "INV-2026-0042",
+                    "grounds": "late",
+                    "statement": "Accepted on 2026-02-01, due 2026-03-03, still unpaid.",
+                }
+            ]
+        },
+    )
+    grounds: Literal["late", "unregistered", "withheld"]
+    statement: str = Field(min_length=1)
+    source: str | None = Field(default=None, description="The commitment's source")
+    reference: str | None = Field(default=None, description="The commitment's reference")
+    body: str | None = Field(default=None, description="For an unregistered bill: the body")
 
 
 class StatementIn(BaseModel):
@@ -119,3 +141,19 @@ def statement(
     """Before a reviewer decides whether I enter a list, my statement is put before them."""
     with ledger.transaction(caller.actor) as ctx:
         return review.add_statement(ctx, _me(caller), proposal_id, body.statement)
+
+
+@router.post("/complaints", summary="Complain about a public body's payment to me")
+def file_complaint(body: ComplaintIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+    """Late, unregistered, or the undisputed part of a bill withheld: the complaint goes to the
+    body's supervisor and is decided by the rulebook's deadline (`commitments.decide_within`)."""
+    with ledger.transaction(caller.actor) as ctx:
+        return complaints.file(
+            ctx,
+            _me(caller),
+            grounds=body.grounds,
+            statement=body.statement,
+            source=body.source,
+            reference=body.reference,
+            body=body.body,
+        )

@@ -7,7 +7,7 @@ their dates, pending proposals, disputes and repair requests, notices, and the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from trustledger.domain.explain import PathOut
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.answers.standing import Assessment, assess, explain_standing
 from trustledger.services.context import Context
+from trustledger.services.integrity import commitments as integrity
 from trustledger.store.tlog import StoredCheckpoint
 from trustledger.store.unit_of_work import UnitOfWork
 
@@ -39,6 +40,9 @@ class SubjectAccess:
     # The latest signed checkpoint of the transparency log the access log's entries can be
     # proven against (those with a log_index below its tree_size), None before the first.
     log_checkpoint: StoredCheckpoint | None = None
+    # Commitments owed to the subject, its complaints, and for a public body those it owes
+    # (overdue ones are among its contributions).
+    commitments: dict[str, Any] = field(default_factory=dict)
 
 
 def _access_log(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
@@ -88,6 +92,7 @@ def subject_access(
         notices=uow.outbox.of(key),
         access_log=_access_log(uow, key),
         log_checkpoint=uow.log.latest_checkpoint(),
+        commitments=integrity.of_subject(ctx, key, as_of),
     )
     uow.audit.append(
         actor=ctx.actor,

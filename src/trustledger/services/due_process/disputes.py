@@ -36,7 +36,7 @@ def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, 
     if ctx.uow.disputes.find(record_id=record_id, status=DisputeStatus.OPEN):
         raise Conflict(f"record: record {record_id} already has an open dispute")
     day = ctx.today
-    due = ctx.book.disputes.decide_within.after(day)
+    due = ctx.book.deadline(day, ctx.book.disputes.decide_within)
     try:  # the database holds one open dispute per record: of two filings at once, one wins
         dispute_id = ctx.uow.disputes.add(
             record_id=record_id,

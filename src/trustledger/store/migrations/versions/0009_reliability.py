@@ -2,14 +2,14 @@
 database (partial unique indexes, on SQLite and PostgreSQL alike).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 
 OPEN = sa.text("status = 'open'")
 

@@ -1,0 +1,179 @@
+"""Government integrity over HTTP: agencies register commitments and payments; the public reads
+bodies and the annual publication; reviewers read officials' reports and decide complaints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from trustledger.api.auth import LedgerDep, public_actor, require
+from trustledger.api.problems import responses
+from trustledger.api.schemas import Id
+from trustledger.domain.roles import Permission, Role
+from trustledger.services.admin.keys import Principal
+from trustledger.services.integrity import commitments, complaints, reports
+
+router = APIRouter(prefix="/v1", tags=["integrity"])
+Writer = Annotated[Principal, Depends(require(Permission.COMMITMENTS_WRITE))]
+Reader = Annotated[Principal, Depends(require(Permission.COMMITMENTS_READ))]
+WRITES = responses(401, 403, 404, 409)
+
+
+def _source(caller: Principal) -> str:
+    assert caller.source is not None  # agency keys are always bound to a source
+    return caller.source
+
+
+class CommitmentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "body": "cn-uscc:111100000000000030",
+                    "counterparty": "cn-uscc:91350100M000100Y43",
+                    "kind": "payment",
+                    "amount": "10000.00",
+                    "accepted_on": "2026-02-01",
+                    "sme": True,
+                    "post": "director",
+                    "reference": "INV-2026-0042",
+                }
+            ]
+        },
+    )
+    body: str
+    counterparty: str
+    kind: Literal["payment", "contract", "judgment", "public_promise"]
+    amount: str = Field(description="Decimal text, e.g. 10000.00")
+    accepted_on: date
+    due_on: date | None = Field(default=None, description="SME payments: default 30 days")
+    sme: bool = False
+    post: str | None = None
+    reference: str = Field(min_length=1, max_length=200)
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"on": "2026-03-10", "amount": "4000"}]}
+    )
+    on: date
+    amount: str
+
+
+class ComplaintDecision(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"outcome": "upheld", "reason": "The bill is overdue."}]},
+    )
+    outcome: Literal["upheld", "rejected"]
+    reason: str = Field(min_length=1)
+
+
+@router.post("/commitments", summary="Register a commitment of a public body", responses=WRITES)
+def add_commitment(body: CommitmentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+    """Re-sending is idempotent (`status: duplicate`); other content under the same reference is
+    a 409 naming the fields. Overdue, it counts for the body from the day after `due_on`."""
+    with ledger.transaction(caller.actor) as ctx:
+        return commitments.add_commitment(ctx, _source(caller), **body.model_dump())
+
+
+@router.post("/commitments/{reference}/payments", summary="Record a payment", responses=WRITES)
+def pay(reference: str, body: PaymentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+    """Partial payments add up; payment in full keeps the commitment (its record ends)."""
+    with ledger.transaction(caller.actor) as ctx:
+        return commitments.pay(ctx, _source(caller), reference, body.on, body.amount)
+
+
+@router.get("/commitments", summary="Commitments", responses=responses(401, 403))
+def list_commitments(
+    ledger: LedgerDep,
+    caller: Reader,
+    body: str | None = None,
+    overdue: bool = False,
+    as_of: date | None = None,
+) -> list[dict[str, Any]]:
+    """All for reviewers and administrators; an agency's own source's for agencies."""
+    with ledger.transaction(caller.actor) as ctx:
+        found = commitments.listing(ctx, body=body, overdue=overdue, as_of=as_of)
+    if caller.role == Role.AGENCY:
+        found = [c for c in found if c["source"] == caller.source]
+    return found
+
+
+@router.get("/public-bodies", summary="Public bodies ranked, best first (public)")
+def public_bodies(
+    request: Request, ledger: LedgerDep, as_of: date | None = None
+) -> list[dict[str, Any]]:
+    with ledger.transaction(public_actor(request)) as ctx:
+        return reports.ranking(ctx, as_of)
+
+
+@router.get(
+    "/public-bodies/{body}", summary="A public body and its commitments (public)",
+    responses=responses(404),
+)  # fmt: skip
+def public_body(
+    request: Request, body: str, ledger: LedgerDep, as_of: date | None = None
+) -> dict[str, Any]:
+    with ledger.transaction(public_actor(request)) as ctx:
+        return reports.body(ctx, body, as_of)
+
+
+@router.get(
+    "/integrity/publication",
+    summary="Arrears at the end of a year, per body (public)",
+    response_model=None,
+)
+def publication(
+    request: Request, ledger: LedgerDep, year: int, format: Literal["json", "csv"] = "json"
+) -> list[dict[str, Any]] | PlainTextResponse:
+    with ledger.transaction(public_actor(request)) as ctx:
+        rows = reports.publication(ctx, year)
+    if format == "csv":
+        return PlainTextResponse(reports.publication_csv(rows), media_type="text/csv")
+    return rows
+
+
+@router.get(
+    "/officials/{person}", summary="An official's accountability report",
+    responses=responses(401, 403),
+)  # fmt: skip
+def official(
+    person: str,
+    ledger: LedgerDep,
+    caller: Annotated[Principal, Depends(require(Permission.OFFICIALS_READ))],
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """The posts a person held and the commitments under them: about the office, no points."""
+    with ledger.transaction(caller.actor) as ctx:
+        return reports.official(ctx, person, as_of)
+
+
+Decider = Annotated[Principal, Depends(require(Permission.COMPLAINTS_DECIDE))]
+
+
+@router.get("/complaints", summary="Complaints about public bodies, overdue first")
+def list_complaints(
+    ledger: LedgerDep,
+    caller: Annotated[Principal, Depends(require(Permission.COMPLAINTS_READ))],
+    status: Literal["open", "upheld", "rejected"] | None = None,
+) -> list[dict[str, Any]]:
+    """All for reviewers; for an agency, those its source's kind supervises (as the rulebook's
+    `commitments.supervisor` names it)."""
+    with ledger.transaction(caller.actor) as ctx:
+        return complaints.queue(
+            ctx, status=status, source=caller.source if caller.role == Role.AGENCY else None
+        )
+
+
+@router.post("/complaints/{complaint_id}/decision", summary="Decide a complaint", responses=WRITES)
+def decide_complaint(
+    complaint_id: Id, body: ComplaintDecision, ledger: LedgerDep, caller: Decider
+) -> dict[str, Any]:
+    with ledger.transaction(caller.actor) as ctx:
+        return complaints.decide(ctx, complaint_id, body.outcome, body.reason)
