@@ -30,9 +30,9 @@ from tests.due_process.conftest import (
 from trustledger.api import create_app
 from trustledger.domain.roles import PERMISSIONS, Permission, Role
 from trustledger.services.context import Ledger
+from trustledger.services.integrity import commitments, complaints
 from trustledger.services.log import tlog
 from trustledger.store.tlog import log_leaves
-from trustledger.services.integrity import commitments, complaints
 
 PUBLIC = "public"
 BUREAU = "cn-uscc:111100000000000030"  # a public body
@@ -120,6 +120,7 @@ TABLE: dict[tuple[str, str], Call] = {
     ("GET", "/v1/log/key"): Call(PUBLIC, "/v1/log/key"),
     ("GET", "/v1/log/consistency"): Call(
         PUBLIC, "/v1/log/consistency", {"first": "1", "second": "2"}
+    ),
     ("POST", "/v1/commitments"): Call(
         Permission.COMMITMENTS_WRITE,
         "/v1/commitments",

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import LedgerDep, public_actor, require
 from trustledger.api.problems import responses
-from trustledger.api.schemas import Id
+from trustledger.api.schemas import Day, Id, Plain, Text
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.integrity import commitments, complaints, reports
@@ -46,23 +46,23 @@ class CommitmentIn(BaseModel):
             ]
         },
     )
-    body: str
-    counterparty: str
+    body: Plain
+    counterparty: Plain
     kind: Literal["payment", "contract", "judgment", "public_promise"]
-    amount: str = Field(description="Decimal text, e.g. 10000.00")
-    accepted_on: date
-    due_on: date | None = Field(default=None, description="SME payments: default 30 days")
+    amount: Plain = Field(description="Decimal text, e.g. 10000.00")
+    accepted_on: Day
+    due_on: Day | None = Field(default=None, description="SME payments: default 30 days")
     sme: bool = False
-    post: str | None = None
-    reference: str = Field(min_length=1, max_length=200)
+    post: Plain | None = None
+    reference: Plain = Field(min_length=1, max_length=200)
 
 
 class PaymentIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"on": "2026-03-10", "amount": "4000"}]}
     )
-    on: date
-    amount: str
+    on: Day
+    amount: Plain
 
 
 class ComplaintDecision(BaseModel):
@@ -71,7 +71,7 @@ class ComplaintDecision(BaseModel):
         json_schema_extra={"examples": [{"outcome": "upheld", "reason": "The bill is overdue."}]},
     )
     outcome: Literal["upheld", "rejected"]
-    reason: str = Field(min_length=1)
+    reason: Text
 
 
 @router.post("/commitments", summary="Register a commitment of a public body", responses=WRITES)
@@ -95,7 +95,7 @@ def list_commitments(
     caller: Reader,
     body: str | None = None,
     overdue: bool = False,
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> list[dict[str, Any]]:
     """All for reviewers and administrators; an agency's own source's for agencies."""
     with ledger.transaction(caller.actor) as ctx:
@@ -147,7 +147,7 @@ def official(
     person: str,
     ledger: LedgerDep,
     caller: Annotated[Principal, Depends(require(Permission.OFFICIALS_READ))],
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> dict[str, Any]:
     """The posts a person held and the commitments under them: about the office, no points."""
     with ledger.transaction(caller.actor) as ctx:

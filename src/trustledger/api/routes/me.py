@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import Day, Id, Text
+from trustledger.api.schemas import Day, Id, Plain, Text
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import access, consent, disputes, repairs, review
@@ -75,10 +75,10 @@ class ComplaintIn(BaseModel):
         },
     )
     grounds: Literal["late", "unregistered", "withheld"]
-    statement: str = Field(min_length=1)
-    source: str | None = Field(default=None, description="The commitment's source")
-    reference: str | None = Field(default=None, description="The commitment's reference")
-    body: str | None = Field(default=None, description="For an unregistered bill: the body")
+    statement: Text
+    source: Plain | None = Field(default=None, description="The commitment's source")
+    reference: Plain | None = Field(default=None, description="The commitment's reference")
+    body: Plain | None = Field(default=None, description="For an unregistered bill: the body")
 
 
 class StatementIn(BaseModel):

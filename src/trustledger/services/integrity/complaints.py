@@ -114,11 +114,6 @@ def queue(
 def decide(ctx: Context, complaint_id: int, outcome: str, reason: str) -> dict[str, Any]:
     """Upheld or rejected, with the reason, audited and sent to the complainant."""
 
-    def notice(complaint: dict[str, Any], status: str) -> dict[str, Any]:
-        return {"complaint": complaint_id, "status": status, "reason": reason}
-
-    row = cases.decide(
-        ctx, COMPLAINT, ctx.uow.complaints, complaint_id, outcome, reason, notice=notice
-    )
+    row = cases.decide(ctx, COMPLAINT, ctx.uow.complaints, complaint_id, outcome, reason)
     row["overdue"] = False
     return row
