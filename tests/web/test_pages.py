@@ -20,9 +20,12 @@ from trustledger.domain.roles import PERMISSIONS, Permission, Role
 from trustledger.services.admin.keys import revoke_key
 from trustledger.services.admin.rulebooks import example_rulebook_text, install
 from trustledger.services.context import Ledger
+from trustledger.services.integrity import commitments
 
 PUBLIC = "public"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+BUREAU = "cn-uscc:111100000000000030"
+COMPANY = "cn-uscc:91350100M000100Y43"
 DECIDERS = {Permission.DISPUTES_DECIDE, Permission.PROPOSALS_DECIDE, Permission.REPAIRS_DECIDE}
 
 # Every page (GET) and who may see it: the public, or the roles holding one of the permissions.
@@ -32,6 +35,8 @@ PAGES: dict[str, str | set[Permission]] = {
     "/rulebook/diff": PUBLIC,
     "/lists/{code}": PUBLIC,
     "/statistics": PUBLIC,
+    "/public-bodies": PUBLIC,
+    "/public-bodies/{body_id}": PUBLIC,
     "/signin": PUBLIC,
     "/me": {Permission.SELF_READ},
     "/me/report": {Permission.SELF_READ},
@@ -43,7 +48,10 @@ PAGES: dict[str, str | set[Permission]] = {
     "/agency/upload": {Permission.RECORDS_WRITE},
     "/admin": {Permission.ADMIN_MANAGE},
 }
-FILLED = {"/lists/{code}": "/lists/dishonest-debtors"}
+FILLED = {
+    "/lists/{code}": "/lists/dishonest-debtors",
+    "/public-bodies/{body_id}": f"/public-bodies/{BUREAU}",
+}
 # Every form's target (POST) and who may send it.
 FORMS: dict[str, str | set[Permission]] = {
     "/signin": PUBLIC,
@@ -74,7 +82,29 @@ def world(ledger: Ledger, client: TestClient, keys: Keys, day: date) -> dict[str
         "/v1/me/disputes", json={"record": first, "grounds": "Not me."}, headers=keys.person
     )
     assert filed.status_code == 200, filed.text
+    bodies(ledger, day)
     return {"record": first, "company_record": second, "dispute": filed.json()["id"]}
+
+
+def bodies(ledger: Ledger, day: date) -> None:
+    """A public body with a post, a commitment kept late and one overdue (owed to COMPANY)."""
+    act(ledger, commitments.add_body, BUREAU, "City Transport Bureau")
+    act(ledger, commitments.add_post, BUREAU, "director", PERSON, day - days(400))
+    for ref, accepted in (("INV-1", day - days(200)), ("INV-2", day - days(90))):
+        act(
+            ledger,
+            commitments.add_commitment,
+            "city-integrity",
+            body=BUREAU,
+            counterparty=COMPANY,
+            kind="payment",
+            amount="10000",
+            accepted_on=accepted,
+            sme=True,
+            post="director",
+            reference=ref,
+        )
+    act(ledger, commitments.pay, "city-integrity", "INV-1", day - days(150), "10000")
 
 
 def allowed(role: Role, who: str | set[Permission]) -> bool:
@@ -158,6 +188,8 @@ def _html_pages(browser: Callable[[], TestClient], keys: Keys, ids: dict[str, in
         (public, "/rulebook/diff?from=2026.1&to=2026.1"),
         (public, "/lists/dishonest-debtors"),
         (public, "/statistics"),
+        (public, "/public-bodies"),
+        (public, f"/public-bodies/{BUREAU}"),
         (public, "/signin"),
         (person, "/me"),
         (person, "/me/disputes/new"),
@@ -551,3 +583,23 @@ def test_a_reviewer_decides_a_proposal_and_a_repair_through_the_forms(
     assert reviewer.post("/review/other/1", data={"csrf": token}).status_code == 404
     assert api.get("/v1/proposals", headers=keys.reviewer).json()[0]["status"] == "rejected"
     assert api.get("/v1/repairs", headers=keys.reviewer).json()[0]["status"] == "approved"
+
+
+def test_the_integrity_ranking_and_a_body(
+    ledger: Ledger, browser: Callable[[], TestClient], day: date
+) -> None:
+    bodies(ledger, day)
+    client = browser()
+    client.headers["Accept-Language"] = "en"
+    r = client.get("/public-bodies")
+    assert r.status_code == 200
+    assert "City Transport Bureau" in r.text and "/public-bodies/cn-uscc%3A1111" in r.text
+    assert r.text.count('<svg role="img"') == 1 and 'class="num overdue">1<' in r.text
+    r = client.get(f"/public-bodies/{BUREAU}")
+    assert r.status_code == 200 and "INV-2" in r.text and "director" in r.text
+    assert '<svg role="img"' in r.text and "Overdue commitments" in r.text
+    assert PERSON not in r.text  # who holds a post is for reviewers, not on the public page
+    assert client.get("/public-bodies/cn-uscc:111100000000000043").status_code == 404
+    assert client.get("/public-bodies/nonsense").status_code == 404
+    assert "政务诚信" in client.get("/public-bodies?lang=zh_Hans").text
+    assert "/public-bodies" in client.get("/").text

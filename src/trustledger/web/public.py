@@ -8,6 +8,7 @@ from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from trustledger import __version__
 from trustledger.domain.identifiers import IdentifierError
@@ -15,6 +16,7 @@ from trustledger.domain.intake import Rejected
 from trustledger.services.admin import rulebooks
 from trustledger.services.answers import lists, statistics
 from trustledger.services.context import NotFound
+from trustledger.services.integrity import reports
 from trustledger.web import charts, i18n
 from trustledger.web.base import current, error, ledger_of, locale_of, page, public_actor
 
@@ -129,4 +131,50 @@ def statistics_page(request: Request) -> HTMLResponse:
             list(s.checks_per_day.values()),
             _("Checks per day"),
         ),
+    )
+
+
+def _days_chart(request: Request, bands: dict[str, int], name: str) -> Markup:
+    _ = i18n.language(locale_of(request)).gettext
+    return charts.bars(
+        list(bands), list(bands.values()), _("Days to pay: %(name)s") % {"name": name}
+    )
+
+
+@router.get("/public-bodies", response_class=HTMLResponse)
+def public_bodies(request: Request) -> HTMLResponse:
+    """The government integrity ranking: every public body, best first, with its arrears,
+    on-time rate, median days to pay and their distribution."""
+    try:
+        with ledger_of(request).transaction(public_actor(request)) as ctx:
+            rows = reports.ranking(ctx)
+            day = ctx.today
+    except NotFound:
+        return error(request, 404, "not_found", current(request))
+    return page(
+        request,
+        "web/bodies.html",
+        who=current(request),
+        rows=rows,
+        day=day,
+        charts={r["subject"]: _days_chart(request, r["days_to_pay"], r["name"]) for r in rows},
+    )
+
+
+@router.get("/public-bodies/{body_id}", response_class=HTMLResponse)
+def public_body(request: Request, body_id: str) -> HTMLResponse:
+    """One public body: its standing, posts, units, commitments and overdue ones."""
+    try:
+        with ledger_of(request).transaction(public_actor(request)) as ctx:
+            found = reports.body(ctx, body_id)
+    except NotFound:
+        return error(request, 404, "not_found", current(request))
+    except (IdentifierError, Rejected):
+        return error(request, 404, "not_found", current(request))
+    return page(
+        request,
+        "web/body.html",
+        who=current(request),
+        b=found,
+        chart=_days_chart(request, found["days_to_pay"], found["name"]),
     )
