@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -17,7 +18,7 @@ from tests.due_process.test_permissions import _walk
 from tests.web.conftest import csrf, sign_in, signed_in, structure
 from trustledger.api import create_app
 from trustledger.domain.roles import PERMISSIONS, Permission, Role
-from trustledger.services.admin.keys import revoke_key
+from trustledger.services.admin.keys import create_key, revoke_key
 from trustledger.services.admin.rulebooks import example_rulebook_text, install
 from trustledger.services.context import Ledger
 from trustledger.services.integrity import commitments
@@ -62,6 +63,8 @@ FORMS: dict[str, str | set[Permission]] = {
     "/agency/records": {Permission.RECORDS_WRITE},
     "/agency/fulfil": {Permission.RECORDS_WRITE},
     "/agency/void": {Permission.RECORDS_WRITE},
+    "/agency/commitments": {Permission.COMMITMENTS_WRITE},
+    "/agency/payments": {Permission.COMMITMENTS_WRITE},
     "/agency/upload": {Permission.RECORDS_WRITE},
     "/admin/keys": {Permission.ADMIN_MANAGE},
     "/admin/keys/{key_id}/revoke": {Permission.ADMIN_MANAGE},
@@ -603,3 +606,65 @@ def test_the_integrity_ranking_and_a_body(
     assert client.get("/public-bodies/nonsense").status_code == 404
     assert "政务诚信" in client.get("/public-bodies?lang=zh_Hans").text
     assert "/public-bodies" in client.get("/").text
+
+
+def test_an_integrity_office_registers_a_commitment_and_records_a_payment(
+    ledger: Ledger, browser: Callable[[], TestClient], keys: Keys, day: date
+) -> None:
+    bodies(ledger, day)
+    secret, _ = act(ledger, create_key, Role.AGENCY, "office", source="city-integrity")
+    office = signed_in(browser, secret)
+    office.headers["Accept-Language"] = "en"
+    r = office.get("/agency")
+    assert r.status_code == 200 and 'action="/agency/commitments"' in r.text
+    assert "INV-2" in r.text  # its commitments, overdue first
+    assert structure(r.text).unlabelled() == []
+    zh = office.get("/agency?lang=zh_Hans")
+    assert "登记承诺" in zh.text and structure(zh.text).unlabelled() == []
+    office.get("/agency?lang=en")
+    # A kind reporting no commitment's record type has no form; a court registers judgments.
+    traffic = signed_in(browser, keys.secret["traffic"])
+    assert 'action="/agency/commitments"' not in traffic.get("/agency").text
+    court = signed_in(browser, keys.secret["court"])
+    page = court.get("/agency").text
+    assert '<option value="judgment"' in page and '<option value="payment"' not in page
+    token = csrf(office, "/agency")
+    form = {
+        "csrf": token,
+        "body": BUREAU,
+        "counterparty": COMPANY,
+        "kind": "payment",
+        "reference": "INV-3",
+        "amount": "2500",
+        "accepted_on": (day - days(10)).isoformat(),
+        "sme": "yes",
+        "post": "director",
+    }
+    assert office.post("/agency/commitments", data={**form, "csrf": "x" * 64}).status_code == 403
+    r = office.post("/agency/commitments", data=form)
+    assert r.status_code == 200 and "Stored" in r.text and "INV-3" in r.text, r.text
+    assert "Already stored (duplicate)" in office.post("/agency/commitments", data=form).text
+    r = office.post("/agency/commitments", data={**form, "amount": "9"})
+    assert r.status_code == 409 and "amount" in r.text
+    r = office.post("/agency/commitments", data={**form, "reference": "INV-4", "accepted_on": "x"})
+    assert r.status_code == 422 and "accepted_on" in r.text
+    assert 'value="INV-4"' in r.text  # the form keeps what was typed
+    r = office.post("/agency/commitments", data={**form, "counterparty": "cn-rid:123"})
+    assert r.status_code == 422
+    r = office.post("/agency/commitments", data={**form, "body": "cn-uscc:111100000000000043"})
+    assert r.status_code == 404
+    # The court may not register a payment (its kind does not report the mapped record type).
+    r = court.post("/agency/commitments", data={**form, "csrf": csrf(court, "/agency")})
+    assert r.status_code == 403
+    # Payments: in part, then the rest; more than owed and an unknown reference refused.
+    pay = {"csrf": token, "reference": "INV-2", "on": day.isoformat(), "amount": "4000"}
+    r = office.post("/agency/payments", data=pay)
+    assert r.status_code == 200 and "4000.00 paid, 6000.00 still owed" in r.text, r.text
+    assert office.post("/agency/payments", data={**pay, "amount": "7000"}).status_code == 422
+    assert office.post("/agency/payments", data={**pay, "reference": "NO"}).status_code == 404
+    assert office.post("/agency/payments", data={**pay, "on": ""}).status_code == 422
+    assert office.post("/agency/payments", data={**pay, "amount": "6000"}).status_code == 200
+    assert office.post("/agency/payments", data={**pay, "amount": "1"}).status_code == 409
+    with ledger.transaction("test") as ctx:
+        [c] = [c for c in commitments.listing(ctx) if c["reference"] == "INV-2"]
+    assert Decimal(c["owed"]) == 0 and not c["overdue"]

@@ -1,6 +1,8 @@
 """An agency, signed in with its source's key: report one record through a validating form,
-upload a file (CSV, JSON Lines, Parquet) with a result for every line, fulfil or void a record.
-The same use cases, checks and idempotency as `POST /v1/records` and `trustledger import`."""
+upload a file (CSV, JSON Lines, Parquet) with a result for every line, fulfil or void a record;
+a source whose kind may register commitments of public bodies (an integrity office) registers
+them and records their payments. The same use cases, checks and idempotency as `POST
+/v1/records`, `POST /v1/commitments` and `trustledger import`."""
 
 from __future__ import annotations
 
@@ -17,14 +19,32 @@ from starlette.datastructures import UploadFile
 from trustledger.domain.intake import FIELDS, Rejected
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
-from trustledger.services.context import Conflict, NotFound
+from trustledger.services.context import Conflict, Context, Forbidden, NotFound
 from trustledger.services.intake import ingest, records
 from trustledger.services.intake.sources import all_sources
+from trustledger.services.integrity import commitments
 from trustledger.web.base import error, form_of, guard, ledger_of, page, refused
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes; larger files go through `trustledger import`
 TEXT_FIELDS = tuple(f for f in FIELDS if f != "fulfilled_on")
+COMMITMENT_FIELDS = ("body", "counterparty", "kind", "amount", "accepted_on", "due_on", "post")
+RECENT = 50  # the source's latest commitments shown on the page
+
+
+def _commitment_kinds(ctx: Context, source_kind: str | None) -> list[str]:
+    """The kinds of commitment this source may register: those whose mapped record type its
+    kind may report (none when the rulebook has no `commitments` section)."""
+    try:
+        kinds = commitments.rules(ctx).kinds
+    except Conflict:
+        return []
+    out = []
+    for kind, code in kinds.items():
+        rt = ctx.book.record_type(code)
+        if rt is not None and source_kind in rt.reporters:
+            out.append(kind)
+    return out
 
 
 def _source(who: Principal) -> str:
@@ -39,9 +59,26 @@ def _agency_page(
         kind = next((s.kind for s in all_sources(ctx) if s.code == who.source), None)
         types = [t for t in ctx.book.record_types if kind in t.reporters]
         today = ctx.today
+        kinds = _commitment_kinds(ctx, kind)
+        mine: list[dict[str, Any]] = []
+        bodies: list[dict[str, Any]] = []
+        if kinds:
+            mine = [c for c in commitments.listing(ctx) if c["source"] == who.source]
+            mine = sorted(mine, key=lambda c: (not c["overdue"], c["due_on"]))[:RECENT]
+            bodies = ctx.uow.integrity.bodies()
     context.setdefault("values", {})
+    context.setdefault("cvalues", {})
     return page(
-        request, "web/agency.html", status=status, who=who, types=types, today=today, **context
+        request,
+        "web/agency.html",
+        status=status,
+        who=who,
+        types=types,
+        today=today,
+        commitment_kinds=kinds,
+        commitments=mine,
+        bodies=bodies,
+        **context,
     )
 
 
@@ -111,6 +148,93 @@ def _event(request: Request, event: str, form: Mapping[str, str]) -> Response:
         status = 422 if isinstance(exc, Rejected) else 404 if isinstance(exc, NotFound) else 409
         return _agency_page(request, who, status, problem=str(exc), event=event)
     return _agency_page(request, who, done=event, record=int(record_id))
+
+
+def _day(form: Mapping[str, str], field: str, required: bool = True) -> date | None:
+    text = form.get(field, "").strip()
+    if not text and not required:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Rejected(field, "give a date (YYYY-MM-DD)") from None
+
+
+def _refusal(exc: Exception) -> int:
+    if isinstance(exc, Rejected):
+        return 422
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Forbidden):
+        return 403
+    return 409
+
+
+@router.post("/agency/commitments")
+async def add_commitment(request: Request) -> Response:
+    return await run_in_threadpool(_add_commitment, request, await form_of(request))
+
+
+def _add_commitment(request: Request, form: Mapping[str, str]) -> Response:
+    who = guard(request, Permission.COMMITMENTS_WRITE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    values = {k: form.get(k, "").strip() for k in COMMITMENT_FIELDS}
+    values["sme"] = "yes" if form.get("sme") else ""
+    try:
+        for field in ("body", "counterparty", "kind", "amount", "reference"):
+            if not form.get(field, "").strip():
+                raise Rejected(field, "required")
+        accepted_on = _day(form, "accepted_on")
+        assert accepted_on is not None
+        with ledger_of(request).transaction(who.actor) as ctx:
+            added = commitments.add_commitment(
+                ctx,
+                _source(who),
+                body=values["body"],
+                counterparty=values["counterparty"],
+                kind=values["kind"],
+                amount=values["amount"],
+                accepted_on=accepted_on,
+                due_on=_day(form, "due_on", required=False),
+                sme=bool(values["sme"]),
+                post=values["post"] or None,
+                reference=form.get("reference", ""),
+            )
+    except (Rejected, NotFound, Conflict, Forbidden) as exc:
+        values["reference"] = form.get("reference", "").strip()
+        return _agency_page(
+            request, who, _refusal(exc), commitment_problem=str(exc), cvalues=values
+        )
+    return _agency_page(request, who, commitment_done=added)
+
+
+@router.post("/agency/payments")
+async def pay(request: Request) -> Response:
+    return await run_in_threadpool(_pay, request, await form_of(request))
+
+
+def _pay(request: Request, form: Mapping[str, str]) -> Response:
+    who = guard(request, Permission.COMMITMENTS_WRITE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    reference = form.get("reference", "").strip()
+    try:
+        if not reference:
+            raise Rejected("reference", "give the commitment's reference")
+        on = _day(form, "on")
+        assert on is not None
+        if not form.get("amount", "").strip():
+            raise Rejected("amount", "required")
+        with ledger_of(request).transaction(who.actor) as ctx:
+            paid = commitments.pay(ctx, _source(who), reference, on, form["amount"].strip())
+    except (Rejected, NotFound, Conflict, Forbidden) as exc:
+        return _agency_page(request, who, _refusal(exc), payment_problem=str(exc))
+    return _agency_page(request, who, payment_done=paid)
 
 
 @router.get("/agency/upload", response_class=HTMLResponse)
