@@ -21,13 +21,18 @@ from trustledger.domain.roles import PERMISSIONS, Permission, Role
 from trustledger.services.admin.keys import create_key, revoke_key
 from trustledger.services.admin.rulebooks import example_rulebook_text, install
 from trustledger.services.context import Ledger
-from trustledger.services.integrity import commitments
+from trustledger.services.integrity import commitments, complaints
 
 PUBLIC = "public"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 BUREAU = "cn-uscc:111100000000000030"
 COMPANY = "cn-uscc:91350100M000100Y43"
-DECIDERS = {Permission.DISPUTES_DECIDE, Permission.PROPOSALS_DECIDE, Permission.REPAIRS_DECIDE}
+DECIDERS = {
+    Permission.DISPUTES_DECIDE,
+    Permission.PROPOSALS_DECIDE,
+    Permission.REPAIRS_DECIDE,
+    Permission.COMPLAINTS_DECIDE,
+}
 
 # Every page (GET) and who may see it: the public, or the roles holding one of the permissions.
 PAGES: dict[str, str | set[Permission]] = {
@@ -59,6 +64,7 @@ FORMS: dict[str, str | set[Permission]] = {
     "/signout": PUBLIC,
     "/me/consent": {Permission.SELF_WRITE},
     "/me/disputes": {Permission.SELF_WRITE},
+    "/me/complaints": {Permission.SELF_WRITE},
     "/review/{kind}/{case_id}": {Permission.DISPUTES_DECIDE},
     "/agency/records": {Permission.RECORDS_WRITE},
     "/agency/fulfil": {Permission.RECORDS_WRITE},
@@ -668,3 +674,78 @@ def test_an_integrity_office_registers_a_commitment_and_records_a_payment(
     with ledger.transaction("test") as ctx:
         [c] = [c for c in commitments.listing(ctx) if c["reference"] == "INV-2"]
     assert Decimal(c["owed"]) == 0 and not c["overdue"]
+
+
+def test_a_company_complains_and_a_reviewer_decides_in_the_one_queue(
+    ledger: Ledger, browser: Callable[[], TestClient], keys: Keys, day: date
+) -> None:
+    ids = world(ledger, browser(), keys, day)
+    company = signed_in(browser, keys.secret["company"])
+    company.headers["Accept-Language"] = "en"
+    r = company.get("/me")
+    assert r.status_code == 200 and "Commitments public bodies owe you" in r.text
+    assert "INV-2" in r.text and "(overdue)" in r.text
+    assert structure(r.text).unlabelled() == [] and structure(r.text).h1 == 1
+    zh = company.get("/me?lang=zh_Hans")
+    assert "投诉" in zh.text and structure(zh.text).unlabelled() == []
+    company.get("/me?lang=en")
+    # A person owed nothing sees no such section.
+    assert (
+        "Commitments public bodies owe you"
+        not in signed_in(browser, keys.secret["person"]).get("/me?lang=en").text
+    )
+    token = csrf(company, "/me")
+    form = {
+        "csrf": token,
+        "grounds": "late",
+        "commitment": "city-integrity|INV-2",
+        "statement": "Invoice INV-2 of 10000 is unpaid after its due day.",
+    }
+    assert company.post("/me/complaints", data={**form, "csrf": "x" * 64}).status_code == 403
+    r = company.post("/me/complaints", data={**form, "statement": " "})
+    assert (
+        r.status_code == 422 and "statement" in r.text and 'value="late" required checked' in r.text
+    )
+    assert company.post("/me/complaints", data={**form, "grounds": "x"}).status_code == 422
+    assert company.post("/me/complaints", data={**form, "commitment": ""}).status_code == 422
+    r = company.post("/me/complaints", data={**form, "commitment": "city-integrity|NO"})
+    assert r.status_code == 404
+    r = company.post("/me/complaints", data=form)
+    assert r.status_code == 303 and r.headers["location"].startswith("/me?complaint=")
+    unregistered = {
+        **form,
+        "grounds": "unregistered",
+        "commitment": "",
+        "body": BUREAU,
+        "reference": "MY-77",
+    }
+    assert company.post("/me/complaints", data=unregistered).status_code == 303
+    r = company.post("/me/complaints", data={**unregistered, "body": ""})
+    assert r.status_code == 422
+    page = company.get("/me").text
+    assert "MY-77" in page and "paid late" in page and "never registered" in page
+    # Another subject cannot complain about a commitment owed to the company.
+    other = signed_in(browser, keys.secret["other"])
+    r = other.post("/me/complaints", data={**form, "csrf": csrf(other, "/me")})
+    assert r.status_code == 404
+    # The reviewer's one queue: the complaints with the dispute, by due date.
+    reviewer = signed_in(browser, keys.secret["reviewer"])
+    reviewer.headers["Accept-Language"] = "en"
+    r = reviewer.get("/review")
+    assert r.text.count("Complaint ") >= 2 and f"Dispute {ids['dispute']}" in r.text
+    assert structure(r.text).unlabelled() == []
+    with ledger.transaction("test") as ctx:
+        [first, *_] = [c["id"] for c in complaints.queue(ctx, status="open")]
+    token = csrf(reviewer, "/review")
+    r = reviewer.post(f"/review/complaint/{first}", data={"csrf": token, "outcome": "upheld"})
+    assert r.status_code == 422  # no reason
+    decided = {"csrf": token, "outcome": "upheld", "reason": "The bill is overdue."}
+    r = reviewer.post(f"/review/complaint/{first}", data=decided)
+    assert r.status_code == 303, r.text
+    assert reviewer.post(f"/review/complaint/{first}", data=decided).status_code == 409
+    assert reviewer.post("/review/complaint/99999", data=decided).status_code == 404
+    assert f"/review/complaint/{first}" not in reviewer.get("/review").text
+    assert "The bill is overdue." in company.get("/me").text
+    # A role that may not decide complaints is refused.
+    court = signed_in(browser, keys.secret["court"])
+    assert court.post(f"/review/complaint/{first}", data=decided).status_code == 403

@@ -1,5 +1,6 @@
 """A citizen or company, signed in with its subject key: everything held about it, explained,
-who checked it, consent, disputes filed and followed, and the report to download."""
+who checked it, consent, disputes filed and followed, the commitments public bodies owe it and
+its complaints about them (filed here), and the report to download."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.context import Conflict, NotFound
 from trustledger.services.due_process import access, consent, disputes
+from trustledger.services.integrity import complaints
 from trustledger.views import html, json
 from trustledger.web import charts, i18n
 from trustledger.web.base import (
@@ -45,8 +47,13 @@ def me(request: Request) -> Response:
     who = guard(request, Permission.SELF_READ)
     if isinstance(who, Response):
         return who
+    return _me_page(request, who)
+
+
+def _me_page(request: Request, who: Principal, status: int = 200, **context: Any) -> Response:
     with ledger_of(request).transaction(who.actor) as ctx:
         found = access.subject_access(ctx, _me(who))
+        bodies = ctx.uow.integrity.bodies()
     r = json.subject_access(found)
     points = {t.code: t.points for t in found.book.record_types}
     _ = i18n.language(locale_of(request)).gettext
@@ -75,7 +82,64 @@ def me(request: Request) -> Response:
         if spans
         else None
     )
-    return page(request, "web/me.html", who=who, r=r, chart=chart, timeline=timeline)
+    context.setdefault("complaint", {})
+    return page(
+        request,
+        "web/me.html",
+        status=status,
+        who=who,
+        r=r,
+        chart=chart,
+        timeline=timeline,
+        bodies=bodies,
+        grounds=complaints.GROUNDS,
+        **context,
+    )
+
+
+@router.post("/me/complaints")
+async def file_complaint(request: Request) -> Response:
+    return await run_in_threadpool(_complain, request, await form_of(request))
+
+
+def _complain(request: Request, form: Mapping[str, str]) -> Response:
+    """A complaint about a payment owed by a public body: late, never registered, or the
+    undisputed part of a disputed bill withheld. It goes to the body's supervisor."""
+    who = guard(request, Permission.SELF_WRITE)
+    if isinstance(who, Response):
+        return who
+    if (no := refused(request, form)) is not None:
+        return no
+    values = {k: form.get(k, "").strip() for k in ("grounds", "commitment", "body", "reference")}
+    values["statement"] = form.get("statement", "")
+    try:
+        grounds = values["grounds"]
+        if grounds not in complaints.GROUNDS:
+            raise Rejected("grounds", "choose late, unregistered or withheld")
+        source = reference = body = None
+        if grounds == "unregistered":
+            body = values["body"] or None
+            reference = values["reference"] or None
+        else:
+            source, _, reference = values["commitment"].partition("|")
+            if not source or not reference:
+                raise Rejected("commitment", "choose the commitment you complain about")
+        with ledger_of(request).transaction(who.actor) as ctx:
+            filed = complaints.file(
+                ctx,
+                _me(who),
+                grounds=grounds,
+                statement=values["statement"],
+                source=source,
+                reference=reference,
+                body=body,
+            )
+    except (Rejected, IdentifierError) as exc:
+        return _me_page(request, who, 422, complaint=values, complaint_problem=str(exc))
+    except (NotFound, Conflict) as exc:
+        status = 404 if isinstance(exc, NotFound) else 409
+        return _me_page(request, who, status, complaint=values, complaint_problem=str(exc))
+    return see_other(request, f"/me?complaint={filed['id']}#complaints")
 
 
 def _download(body: str | bytes, media_type: str, filename: str) -> Response:

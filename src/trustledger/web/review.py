@@ -1,5 +1,6 @@
-"""Reviewers: disputes, list proposals and repair requests in one queue, overdue first, then by
-due date with the time left; each decided with a reason."""
+"""Reviewers: disputes, list proposals, repair requests and counterparties' complaints about
+public bodies in one queue, overdue first, then by due date with the time left; each decided
+with a reason."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from trustledger.domain.roles import Permission, allows
 from trustledger.services.admin.keys import Principal
 from trustledger.services.context import Conflict, NotFound
 from trustledger.services.due_process import disputes, repairs, review
+from trustledger.services.integrity import complaints
 from trustledger.web.base import error, form_of, guard, ledger_of, page, refused, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -23,12 +25,15 @@ DECIDERS = (
     Permission.DISPUTES_DECIDE,
     Permission.PROPOSALS_DECIDE,
     Permission.REPAIRS_DECIDE,
+    Permission.COMPLAINTS_DECIDE,
 )
 KINDS = {
     "dispute": Permission.DISPUTES_DECIDE,
     "proposal": Permission.PROPOSALS_DECIDE,
     "repair": Permission.REPAIRS_DECIDE,
+    "complaint": Permission.COMPLAINTS_DECIDE,
 }
+UPHOLD_OR_REJECT = ("dispute", "complaint")
 
 
 def _item(
@@ -47,8 +52,8 @@ def _item(
 
 
 def queue(request: Request, who: Principal) -> tuple[list[dict[str, Any]], date]:
-    """Open cases the caller may decide. Disputes have the rulebook's deadline; proposals and
-    repair requests have none, so they follow, oldest first."""
+    """Open cases the caller may decide. Disputes and complaints have the rulebook's deadlines;
+    proposals and repair requests have none, so they follow, oldest first."""
     items: list[dict[str, Any]] = []
     with ledger_of(request).transaction(who.actor) as ctx:
         today = ctx.today
@@ -61,6 +66,9 @@ def queue(request: Request, who: Principal) -> tuple[list[dict[str, Any]], date]
         if allows(who.role, Permission.REPAIRS_DECIDE):
             for r in repairs.queue(ctx, status="open"):
                 items.append(_item("repair", r, r["requested_on"], None, today))
+        if allows(who.role, Permission.COMPLAINTS_DECIDE):
+            for c in complaints.queue(ctx, status="open"):
+                items.append(_item("complaint", c, str(c["filed_on"]), str(c["due_on"]), today))
     items.sort(key=lambda i: (i["due"] is None, i["due"] or "", i["filed"], i["kind"], i["id"]))
     return items, today
 
@@ -92,10 +100,11 @@ def _decide(request: Request, kind: str, case_id: int, form: Mapping[str, str]) 
         if not reason:
             raise Rejected("reason", "give the reason for the decision")
         with ledger_of(request).transaction(who.actor) as ctx:
-            if kind == "dispute":
+            if kind in UPHOLD_OR_REJECT:
                 if outcome not in ("upheld", "rejected"):
                     raise Rejected("outcome", "choose upheld or rejected")
-                disputes.decide(ctx, case_id, outcome, reason)
+                decide_upheld = disputes.decide if kind == "dispute" else complaints.decide
+                decide_upheld(ctx, case_id, outcome, reason)
             else:
                 if outcome not in ("approve", "reject"):
                     raise Rejected("outcome", "choose approve or reject")
@@ -103,7 +112,7 @@ def _decide(request: Request, kind: str, case_id: int, form: Mapping[str, str]) 
                 decide_case(ctx, case_id, outcome == "approve", reason)
     except (Rejected, NotFound, Conflict) as exc:
         items, today = queue(request, who)
-        status = 422 if isinstance(exc, Rejected) else 409
+        status = 422 if isinstance(exc, Rejected) else 404 if isinstance(exc, NotFound) else 409
         return page(
             request,
             "web/review.html",
