@@ -7,6 +7,7 @@ CI=true it fails them (`.ci/run` installs Chromium when it is missing).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -15,7 +16,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 import uvicorn
 
@@ -75,6 +78,9 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
     }
     [stored] = act(ledger, records.submit, "city-court", [item])
     person = act(ledger, create_key, Role.SUBJECT, "person", subject=PERSON)[0]
+    court = act(ledger, create_key, Role.AGENCY, "clerk", source="city-court")[0]
+    reviewer = act(ledger, create_key, Role.REVIEWER, "reviewer")[0]
+    airline = act(ledger, create_key, Role.PROVIDER, "airline", actions=["travel.flight"])[0]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -88,7 +94,15 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
         time.sleep(0.05)
     assert server.started
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "person": person, "record": stored.id}
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "person": person,
+            "court": court,
+            "reviewer": reviewer,
+            "airline": airline,
+            "record": stored.id,
+            "day": day,
+        }
     finally:
         server.should_exit = True
         thread.join(10)
@@ -139,5 +153,115 @@ def test_keyboard_language_sign_in_and_a_dispute_without_javascript(
         page.get_by_role("button", name="Sign out").click()
         page.goto(site["url"] + "/me")
         assert "/signin" in page.url
+    finally:
+        context.close()
+
+
+def sign_in(page: Any, site: dict[str, Any], key: str, path: str) -> None:
+    """Sign in through the form, which then leads to `path` (its `next`)."""
+    page.goto(f"{site['url']}/signin?lang=en&next={path}")
+    page.get_by_label("Your key").fill(key)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: urlsplit(url).path == path)
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    page.context.clear_cookies()  # the next person starts from a clean browser
+
+
+def flight(site: dict[str, Any]) -> str:
+    """The airline's check of the person, as its integration would ask (no browser)."""
+    answer = httpx.get(
+        site["url"] + "/v1/checks",
+        params={"subject": PERSON, "action": "travel.flight"},
+        headers={"Authorization": f"Bearer {site['airline']}"},
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["decision"])
+
+
+def test_a_citizen_disputes_a_clerk_uploads_a_reviewer_upholds_and_the_flight_is_allowed(
+    chromium: Any, site: dict[str, Any], tmp_path: Path
+) -> None:
+    """The issue's flow in a real browser, JavaScript off: each person uses their own pages."""
+    context = chromium.new_context(java_script_enabled=False, locale="en-GB")
+    page = context.new_page()
+    try:
+        assert flight(site) == "deny"  # the listing took effect ten days after notification
+        # The citizen files a dispute.
+        sign_in(page, site, site["person"], "/me")
+        page.get_by_role("link", name="Dispute this record").click()
+        page.get_by_label("Grounds").fill("Performed on time; the court's receipt is attached.")
+        page.get_by_role("button", name="File the dispute").click()
+        page.wait_for_url("**/me/disputes/*")
+        sign_out(page)
+        # A clerk uploads the week's file and reads the result of every line.
+        upload = tmp_path / "week.jsonl"
+        day = site["day"]
+        lines = [
+            {
+                "subject": "cn-rid:110105198001010016",
+                "type": "court.dishonest_debtor",
+                "reference": "(2026)B2",
+                "decided_on": (day - timedelta(days=3)).isoformat(),
+            },
+            {"subject": PERSON, "type": "court.no_such_type", "reference": "(2026)B3"},
+        ]
+        upload.write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
+        sign_in(page, site, site["court"], "/agency/upload")
+        assert page.locator("h1").inner_text() == "Upload records"
+        page.get_by_label("File (.csv, .jsonl, .parquet)").set_input_files(str(upload))
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_load_state()
+        assert "Result for week.jsonl" in page.content()
+        stored = page.locator("tr").filter(has=page.locator("th", has_text="Stored")).first
+        assert stored.locator("td").inner_text() == "1"
+        rejected = page.get_by_role("table", name="Lines not stored")
+        assert "decided_on: is missing" in rejected.inner_text()  # line 2, named field
+        sign_out(page)
+        # A reviewer upholds the dispute from the one queue.
+        sign_in(page, site, site["reviewer"], "/review")
+        case = page.locator("section.box").filter(has_text="the court's receipt is attached")
+        case.get_by_label("Uphold: void the record").check()
+        case.get_by_label("Reason").fill("The court confirmed performance.")
+        case.get_by_role("button", name="Decide").click()
+        page.wait_for_load_state()
+        sign_out(page)
+        # The record is voided at once: the next check lets the citizen fly.
+        assert flight(site) == "allow"
+    finally:
+        context.close()
+
+
+PUBLIC_PAGES = ("/", "/rulebook", "/lists/dishonest-debtors", "/statistics", "/public-bodies")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_Hans"])
+def test_every_public_page_is_accessible_in_both_languages(
+    chromium: Any, site: dict[str, Any], lang: str
+) -> None:
+    """One h1, a language on the page, a label for every input, text for every chart, a skip
+    link first: checked in the browser on every public page and the sign-in form."""
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{site['url']}/?lang={lang}")
+        for path in (*PUBLIC_PAGES, "/signin"):
+            page.goto(site["url"] + path)
+            assert page.locator("html").get_attribute("lang") == lang.replace("_", "-"), path
+            assert page.locator("h1").count() == 1, path
+            for field in page.locator("input:not([type=hidden]), select, textarea").all():
+                ident = field.get_attribute("id")
+                labelled = bool(ident) and page.locator(f"label[for='{ident}']").count() == 1
+                assert labelled or field.get_attribute("aria-label"), (path, ident)
+            for chart in page.locator("svg").all():
+                assert chart.get_attribute("role") == "img" and (
+                    chart.get_attribute("aria-label") or chart.locator("title").count()
+                ), path
+            page.keyboard.press("Tab")
+            focused = page.evaluate("document.activeElement.getAttribute('href')")
+            assert focused == "#main", path
     finally:
         context.close()
