@@ -52,7 +52,7 @@ PAGES: dict[str, str | set[Permission]] = {
     "/review": DECIDERS,
     "/agency": {Permission.RECORDS_WRITE},
     "/agency/upload": {Permission.RECORDS_WRITE},
-    "/admin": {Permission.ADMIN_MANAGE},
+    "/admin": {Permission.ADMIN_MANAGE, Permission.AUDIT_READ},
 }
 FILLED = {
     "/lists/{code}": "/lists/dishonest-debtors",
@@ -749,3 +749,20 @@ def test_a_company_complains_and_a_reviewer_decides_in_the_one_queue(
     # A role that may not decide complaints is refused.
     court = signed_in(browser, keys.secret["court"])
     assert court.post(f"/review/complaint/{first}", data=decided).status_code == 403
+
+
+def test_administrators_and_auditors_see_the_log_checkpoint_and_its_verification(
+    ledger: Ledger, browser: Callable[[], TestClient], keys: Keys
+) -> None:
+    auditor = signed_in(browser, keys.secret["auditor"])
+    auditor.headers["Accept-Language"] = "en"
+    page = auditor.get("/admin")
+    assert page.status_code == 200
+    assert "Transparency log" in page.text and "Tree size" in page.text
+    assert "The log verifies" in page.text
+    assert 'action="/admin/keys"' not in page.text  # keys are the administrator's
+    admin = signed_in(browser, keys.secret["admin"])
+    admin.headers["Accept-Language"] = "zh-CN"
+    page = admin.get("/admin")
+    assert "透明日志" in page.text and "日志验证通过" in page.text
+    assert "/admin/keys" in page.text

@@ -1,5 +1,7 @@
 """An administrator: keys (create, shown once; revoke), rulebook versions (install and make
-active) and sources, the operator's commands on a page. Every act is audited by its use case."""
+active) and sources, the operator's commands on a page. Every act is audited by its use case.
+An administrator and an auditor see the transparency log's latest checkpoint and whether the
+log verifies."""
 
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
-from trustledger.domain.roles import Permission, Role
+from trustledger.domain.roles import Permission, Role, allows
 from trustledger.domain.rulebook import RulebookInvalid
 from trustledger.services.admin import keys, rulebooks
 from trustledger.services.admin.keys import Principal
 from trustledger.services.context import Conflict, NotFound
 from trustledger.services.intake.sources import add_source, all_sources
+from trustledger.services.log import tlog
 from trustledger.web.base import form_of, guard, ledger_of, page, refused, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -27,22 +30,33 @@ FAILURES = (Rejected, NotFound, Conflict, IdentifierError, RulebookInvalid)
 def _admin_page(
     request: Request, who: Principal, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    with ledger_of(request).transaction(who.actor) as ctx:
-        found = rulebooks.versions(ctx)
-        listing = {
-            "keys": keys.list_keys(ctx),
-            "sources": all_sources(ctx),
-            "versions": found.versions,
-            "active": found.book.version,
-            "kinds": ctx.book.source_kinds,
-            "roles": [r.value for r in Role],
-        }
+    ledger = ledger_of(request)
+    tlog.integrate(ledger)  # the checkpoint shown covers every event logged so far
+    with ledger.transaction(who.actor) as ctx:
+        listing: dict[str, Any] = {"manage": allows(who.role, Permission.ADMIN_MANAGE)}
+        try:
+            listing["checkpoint"] = tlog.checkpoint(ctx)
+        except NotFound:
+            listing["checkpoint"] = None
+        listing["verification"] = tlog.verify(ctx)
+        if listing["manage"]:
+            found = rulebooks.versions(ctx)
+            listing |= {
+                "keys": keys.list_keys(ctx),
+                "sources": all_sources(ctx),
+                "versions": found.versions,
+                "active": found.book.version,
+                "kinds": ctx.book.source_kinds,
+                "roles": [r.value for r in Role],
+            }
     return page(request, "web/admin.html", status=status, who=who, **listing, **context)
 
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin(request: Request) -> Response:
-    who = guard(request, Permission.ADMIN_MANAGE)
+    """Administrators manage keys, rulebook versions and sources; administrators and auditors
+    see the transparency log's latest checkpoint and whether the log verifies."""
+    who = guard(request, Permission.ADMIN_MANAGE, Permission.AUDIT_READ)
     if isinstance(who, Response):
         return who
     return _admin_page(request, who, done=request.query_params.get("done"))
