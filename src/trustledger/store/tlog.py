@@ -17,7 +17,6 @@ with microseconds; its hash is SHA-256(0x00 || leaf).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -284,17 +283,6 @@ def integrate(
     return len(queued)
 
 
-def integrate_all(engine: Engine, configured_key: str | None = None) -> int:
-    """Integrate everything queued now, in batches, each batch its own transaction."""
-    total = 0
-    while True:
-        with engine.begin() as conn:
-            n = integrate(conn, configured_key=configured_key)
-        total += n
-        if n == 0:
-            return total
-
-
 def _checkpoint(row: Any) -> StoredCheckpoint:
     at = row.timestamp if row.timestamp.tzinfo is not None else row.timestamp.replace(tzinfo=UTC)
     return StoredCheckpoint(int(row.tree_size), row.root_hash, at, row.note)
@@ -422,34 +410,6 @@ def verify(conn: Connection, vkey: str, batch: int = 1000) -> LogVerification:
                 f"checkpoint {cp.tree_size} is past the last leaf ({size}): leaves truncated"
             )
     return LogVerification(not problems, size, len(stored), problems)
-
-
-# --- the background sequencer -------------------------------------------------------------------
-
-
-class Sequencer:
-    """Integrates the queue every `interval` seconds from a daemon thread (the server's)."""
-
-    def __init__(self, engine: Engine, configured_key: str | None, interval: float = 0.2) -> None:
-        self.engine = engine
-        self.configured_key = configured_key
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tlog-sequencer", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                integrate_all(self.engine, self.configured_key)
-            except Exception:  # keep sequencing: the next round retries
-                continue
 
 
 @dataclass(frozen=True)
