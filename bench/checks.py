@@ -1,7 +1,8 @@
 """Joint checks over loopback, driven by wrk: trustledger's server against a bare endpoint.
 
-Builds a synthetic city in a temporary SQLite ledger and a provider key, then starts two
-servers side by side, each in its own process:
+Builds a synthetic city in a temporary ledger (SQLite, or a throwaway PostgreSQL database with
+`--store postgresql`) and a provider key, then starts two servers side by side, each in its own
+process:
 
 - `trustledger serve` itself (the real command, with `uvicorn.run` wrapped only to record the
   keyword arguments the command passes to it);
@@ -25,6 +26,7 @@ no ratio measured by a client slower than the server.
 
     python bench/checks.py [--persons 20000] [--seconds 10] [--connections 16] [--threads 2]
                            [--batch-connections 4] [--no-workers-2] [--wrk PATH]
+                           [--store sqlite|postgresql] [--server postgresql://...]
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from databases import POSTGRES, throwaway
 
 ACTION = "travel.flight"
 ROTATED = 1_000  # subjects in the GET script
@@ -547,6 +551,8 @@ def main() -> None:
         help="also measure both servers with --workers 2 (when trustledger serve has it)",
     )
     parser.add_argument("--wrk", default="wrk", help="the wrk binary")
+    parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--server", default=POSTGRES, help="PostgreSQL server for --store")
     args = parser.parse_args()
 
     binary = shutil.which(args.wrk)
@@ -568,8 +574,9 @@ def main() -> None:
     from trustledger.services.context import Ledger
 
     work = Path(tempfile.mkdtemp(prefix="trustledger-bench-"))
+    stack = contextlib.ExitStack()
     try:
-        url = f"sqlite:///{work / 'bench.db'}"
+        url = stack.enter_context(throwaway(args.store, args.server, prefix="checks"))
         say(f"building a city of {args.persons:,} persons in {url}")
         city = demo.build(
             url,
@@ -606,7 +613,7 @@ def main() -> None:
                     "bench": "checks",
                     "client": "wrk",
                     "wrk_version": wrk_version(binary),
-                    "store": "sqlite",
+                    "store": args.store,
                     "subjects": len(pool),
                     "rotated_subjects": len(load.subjects),
                     "records": city.record_count,
@@ -627,6 +634,7 @@ def main() -> None:
         say(f"benchmark failed: {exc}")
         sys.exit(1)
     finally:
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -50,9 +50,10 @@ Authenticate with `Authorization: Bearer <key>` (`trustledger keys create`). Err
 
 # The problems each router's routes can answer with, as the OpenAPI document lists them.
 # (`public`, `subjects` and `integrity` say so route by route.)
+# Routers are matched in this order: checks first, the call every provider makes.
 ERRORS = {
-    records: (401, 403, 404, 409),
     checks: (401, 403, 404),
+    records: (401, 403, 404, 409),
     subjects: (),
     me: (401, 403, 404, 409),
     reviews: (401, 403, 404, 409),
@@ -161,7 +162,7 @@ def create_app(ledger: Ledger | None = None, *, sequencer: bool = False) -> Fast
         )
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}  # never touches the database: a slow one must not kill us
 
     @app.get("/readyz", tags=["operations"], summary="Readiness: the database answers")

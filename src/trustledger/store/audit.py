@@ -198,6 +198,22 @@ def _event(row: Any) -> AuditEvent:
 _FAR = 2**63 - 1
 
 
+def queue_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The log queue's rows for events given as dicts (actor, action, subject, detail), all
+    stamped now: the time the events happened, whenever their transaction commits."""
+    at = datetime.now(UTC)
+    return [
+        {
+            "at": at,
+            "actor": e["actor"],
+            "action": e["action"],
+            "subject": e["subject"],
+            "detail": canonical(dict(e["detail"] or {})),
+        }
+        for e in events
+    ]
+
+
 class AuditRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -216,22 +232,8 @@ class AuditRepository:
         One executemany INSERT into the log's queue; no lock, nothing read. The sequencer gives
         them their log indexes later (in this order, unless another writer's events interleave).
         """
-        if not events:
-            return
-        at = datetime.now(UTC)
-        tlog.queue(
-            self.conn,
-            [
-                {
-                    "at": at,
-                    "actor": e["actor"],
-                    "action": e["action"],
-                    "subject": e["subject"],
-                    "detail": canonical(dict(e["detail"] or {})),
-                }
-                for e in events
-            ],
-        )
+        if events:
+            tlog.queue(self.conn, queue_rows(events))
 
     # -- reading ---------------------------------------------------------------------------
 

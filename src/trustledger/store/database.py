@@ -14,6 +14,7 @@ from trustledger.store import backup as backups
 from trustledger.store import migrate
 from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.errors import StoreUnavailable, unavailable
+from trustledger.store.group_commit import GroupCommit
 from trustledger.store.unit_of_work import UnitOfWork, lift_timeouts
 
 
@@ -83,13 +84,14 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.group = GroupCommit(engine)
 
     @classmethod
     def open(cls, url: str, limits: Limits | None = None) -> Store:
         return cls(make_engine(url, limits))
 
     def uow(self, *, snapshot: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, snapshot=snapshot)
+        return UnitOfWork(self.engine, self.group, snapshot=snapshot)
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)

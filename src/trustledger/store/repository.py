@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -173,13 +173,25 @@ class SubjectRepository:
         return list(self.conn.execute(select(subjects.c.id).order_by(subjects.c.id)).scalars())
 
     def files(
-        self, kinds: Mapping[str, SubjectKind], types: Sequence[str] | None = None
+        self,
+        kinds: Mapping[str, SubjectKind],
+        types: Sequence[str] | None = None,
+        *,
+        with_records_only: bool = False,
     ) -> dict[str, SubjectFile]:
         """The subject files of these subjects (id -> kind): consent, name, records (only of
-        `types` when given) and confirmations; one read per 500 subjects and table."""
+        `types` when given) and confirmations; one read per 500 subjects and table.
+
+        `with_records_only`: only the files of subjects with such records (a check, whose
+        answer without them is allow): the records are read first, and the subjects and
+        confirmations only of those that have some, so most checks cost one query."""
         keys = sorted(kinds)
-        stored = self.get_many(keys)
         records = RecordRepository(self.conn).of_subjects(keys, types)
+        if with_records_only:
+            keys = [k for k in keys if k in records]
+            if not keys:
+                return {}
+        stored = self.get_many(keys)
         confirmed = confirmations(self.conn, keys)
         files = {}
         for key in keys:
@@ -221,7 +233,9 @@ _ENGINE_COLUMNS = (
 _RECORDS_OF = select(*_ENGINE_COLUMNS).where(
     records.c.subject.in_(bindparam("ids", expanding=True))
 )
-_RECORDS_OF_TYPES = _RECORDS_OF.where(records.c.type.in_(bindparam("types", expanding=True)))
+# One subject (a single check): no expanding IN, whose parameters SQLAlchemy processes anew on
+# every execution (it cost more than the query).
+_RECORDS_OF_ONE = select(*_ENGINE_COLUMNS).where(records.c.subject == bindparam("id"))
 _IDS_BY_REFERENCE = select(records.c.reference, records.c.id).where(
     records.c.source == bindparam("source"),
     records.c.reference.in_(bindparam("refs", expanding=True)),
@@ -325,16 +339,25 @@ class RecordRepository:
         )
         return bool(result.rowcount)
 
+    def _reads(self, subject_ids: Sequence[str]) -> Iterator[Any]:
+        """The engine's columns of these subjects' records, one result per 500 subjects."""
+        if len(subject_ids) == 1:
+            yield self.conn.execute(_RECORDS_OF_ONE, {"id": subject_ids[0]})
+            return
+        for start in range(0, len(subject_ids), 500):
+            yield self.conn.execute(_RECORDS_OF, {"ids": list(subject_ids[start : start + 500])})
+
     def of_subjects(
         self, subject_ids: Sequence[str], types: Sequence[str] | None = None
     ) -> dict[str, list[Record]]:
         """Records of many subjects at once (optionally only some types), by subject: the
         stored ones, then those that public bodies' overdue commitments count as."""
         out: dict[str, list[Record]] = {}
-        statement = _RECORDS_OF if types is None else _RECORDS_OF_TYPES
-        for start in range(0, len(subject_ids), 500):
-            params = {"ids": list(subject_ids[start : start + 500]), "types": list(types or ())}
-            for r in self.conn.execute(statement, params):
+        wanted = None if types is None else frozenset(types)  # a subject has few records
+        for rows in self._reads(subject_ids):
+            for r in rows:
+                if wanted is not None and r.type not in wanted:
+                    continue
                 out.setdefault(r.subject, []).append(
                     Record(
                         r.reference,

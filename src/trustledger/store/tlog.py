@@ -33,11 +33,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    delete,
     func,
     insert,
     select,
-    tuple_,
     update,
 )
 
@@ -121,17 +119,30 @@ def _canonical(value: Any) -> str:
     )
 
 
+_string = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def leaf_text(
+    event_id: int, at: str, actor: str, action: str, subject: str | None, detail: str
+) -> str:
+    """The canonical JSON of an event, put together around its stored `detail`.
+
+    Every writer stores `detail` as canonical JSON already (`store.audit.canonical`), so the
+    object is its members in sorted key order (action, actor, at, detail, id, subject), each
+    value in canonical form: byte for byte what `json.dumps(..., sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)` of the parsed event gives, without parsing
+    and re-encoding the detail of every event the sequencer integrates."""
+    return (
+        f'{{"action":{_string(action)},"actor":{_string(actor)},"at":"{at}",'
+        f'"detail":{detail},"id":{int(event_id)},"subject":{_string(subject)}}}'
+    )
+
+
 def leaf_bytes(row: Any) -> bytes:
     """The leaf for a queued or integrated row: canonical JSON of the event."""
-    payload = {
-        "id": row.event_id,
-        "at": _iso(row.at),
-        "actor": row.actor,
-        "action": row.action,
-        "subject": row.subject,
-        "detail": json.loads(row.detail),
-    }
-    return _canonical(payload).encode("utf-8")
+    return leaf_text(
+        row.event_id, _iso(row.at), row.actor, row.action, row.subject, row.detail
+    ).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -150,14 +161,24 @@ class StoredCheckpoint:
         }
 
 
-_QUEUE = insert(log_queue)
-
-
 def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Queue events (keys at, actor, action, subject, detail) in the caller's transaction: no
-    lock, nothing read; the database's sequence gives each its id."""
-    if rows:
-        conn.execute(_QUEUE, rows)
+    lock, nothing read; the database's sequence gives each its id. One executemany in the
+    driver's own terms (every check queues one event per subject, a batch check a thousand)."""
+    if not rows:
+        return
+    sqlite = conn.dialect.paramstyle == "qmark"
+    p = "?" if sqlite else "%s"
+    stamps: dict[datetime, Any] = {}
+    for row in rows:
+        at = row["at"]
+        if at not in stamps:  # SQLAlchemy's SQLite form of an instant: UTC, no offset
+            stamps[at] = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else at
+    conn.exec_driver_sql(
+        "INSERT INTO log_queue (at, actor, action, subject, detail) "
+        f"VALUES ({p}, {p}, {p}, {p}, {p})",
+        [(stamps[r["at"]], r["actor"], r["action"], r["subject"], r["detail"]) for r in rows],
+    )
 
 
 def _lock_state(conn: Connection) -> Any:
@@ -202,14 +223,19 @@ class NodeReader:
         self.cache: dict[tuple[int, int], bytes] = {}
 
     def prefetch(self, ids: Iterable[tuple[int, int]]) -> None:
-        wanted = [i for i in ids if i not in self.cache]
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = self.conn.execute(
-                select(log_nodes).where(tuple_(log_nodes.c.level, log_nodes.c.idx).in_(chunk))
+        """Read these nodes in one query per 200: point lookups on the primary key, OR-ed (a
+        row-value `IN` is not planned as lookups by SQLite: it scanned the whole table)."""
+        wanted = list(dict.fromkeys(i for i in ids if i not in self.cache))
+        p = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        for start in range(0, len(wanted), 200):
+            chunk = wanted[start : start + 200]
+            where = " OR ".join([f"(level = {p} AND idx = {p})"] * len(chunk))
+            rows = self.conn.exec_driver_sql(
+                f"SELECT level, idx, hash FROM log_nodes WHERE {where}",
+                tuple(v for pair in chunk for v in pair),
             )
-            for r in rows:
-                self.cache[(r.level, r.idx)] = bytes.fromhex(r.hash)
+            for level, index, digest in rows:
+                self.cache[(level, index)] = bytes.fromhex(digest)
 
     def __call__(self, level: int, index: int) -> bytes:
         key = (level, index)
@@ -218,6 +244,46 @@ class NodeReader:
         if key not in self.cache:
             raise LogError(f"the log has no node ({level}, {index}): the store is incomplete")
         return self.cache[key]
+
+
+def _stored_iso(at: Any) -> str:
+    """`_iso` of a stored instant as the driver returns it: a datetime (PostgreSQL) or
+    SQLAlchemy's SQLite text form, `YYYY-MM-DD HH:MM:SS.ffffff` in UTC."""
+    if isinstance(at, datetime):
+        return _iso(at)
+    if len(at) == 26 and at[10] == " ":
+        return f"{at[:10]}T{at[11:]}+00:00"
+    return _iso(datetime.fromisoformat(at))
+
+
+@dataclass(frozen=True)
+class _Sql:
+    """The sequencer's statements in the driver's parameter style."""
+
+    queued: str
+    leaves: str
+    nodes: str
+    dialect: str
+
+    @classmethod
+    def of(cls, conn: Connection) -> _Sql:
+        p = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        return cls(
+            queued=f"SELECT id, at, actor, action, subject, detail FROM log_queue "
+            f"ORDER BY id LIMIT {p}",
+            leaves="INSERT INTO log_leaves (idx, event_id, at, actor, action, subject, detail, "
+            f"leaf_hash) VALUES ({', '.join([p] * 8)})",
+            nodes=f"INSERT INTO log_nodes (level, idx, hash) VALUES ({p}, {p}, {p})",
+            dialect=conn.dialect.name,
+        )
+
+    def dequeue(self, conn: Connection, ids: list[int]) -> None:
+        """Delete exactly the integrated ids: a lower id may still be in flight (its writer
+        has not committed), so never a range."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql("DELETE FROM log_queue WHERE id = ANY(%s)", (ids,))
+        else:
+            conn.exec_driver_sql("DELETE FROM log_queue WHERE id = ?", [(i,) for i in ids])
 
 
 def integrate(
@@ -231,39 +297,24 @@ def integrate(
     number integrated. Runs in the caller's transaction; the caller commits."""
     state = _lock_state(conn)
     size = int(state.size)
-    queued = conn.execute(
-        select(log_queue, log_queue.c.id.label("event_id"))
-        .order_by(log_queue.c.id)
-        .limit(max_batch)
-    ).all()
+    sql = _Sql.of(conn)
+    # The driver's own rows and parameters: the sequencer moves every event of the log once,
+    # and per-row type processing would cost more than hashing it.
+    queued = conn.exec_driver_sql(sql.queued, (max_batch,)).all()
     reader = NodeReader(conn)
     if queued:
         reader.prefetch(merkle.frontier_nodes(size))
         tree = merkle.CompactRange.from_store(reader, size)
-        leaves, nodes = [], []
-        for offset, row in enumerate(queued):
-            h = merkle.leaf_hash(leaf_bytes(row))
-            nodes.extend(tree.append(h))
-            leaves.append(
-                {
-                    "idx": size + offset,
-                    "event_id": row.event_id,
-                    "at": row.at,
-                    "actor": row.actor,
-                    "action": row.action,
-                    "subject": row.subject,
-                    "detail": row.detail,
-                    "leaf_hash": h.hex(),
-                }
-            )
-        conn.execute(insert(log_leaves), leaves)
-        conn.execute(
-            insert(log_nodes),
-            [{"level": n.level, "idx": n.index, "hash": n.hash.hex()} for n in nodes],
-        )
-        ids = [r.id for r in queued]
-        for start in range(0, len(ids), 1000):
-            conn.execute(delete(log_queue).where(log_queue.c.id.in_(ids[start : start + 1000])))
+        leaves: list[tuple[Any, ...]] = []
+        nodes: list[tuple[int, int, str]] = []
+        for offset, (event_id, at, actor, action, subject, detail) in enumerate(queued):
+            text = leaf_text(event_id, _stored_iso(at), actor, action, subject, detail)
+            h = merkle.leaf_hash(text.encode("utf-8"))
+            nodes.extend((n.level, n.index, n.hash.hex()) for n in tree.append(h))
+            leaves.append((size + offset, event_id, at, actor, action, subject, detail, h.hex()))
+        conn.exec_driver_sql(sql.leaves, leaves)
+        conn.exec_driver_sql(sql.nodes, nodes)
+        sql.dequeue(conn, [row[0] for row in queued])
         size += len(queued)
         conn.execute(update(log_state).where(log_state.c.id == 1).values(size=size))
         root = tree.root()

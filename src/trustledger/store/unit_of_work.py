@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from trustledger.store.audit import AuditRepository
+from trustledger.store.audit import AuditRepository, queue_rows
 from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.due_process import DisputeRepository, ProposalRepository, RepairRepository
 from trustledger.store.errors import StoreUnavailable, unavailable
+from trustledger.store.group_commit import GroupCommit
 from trustledger.store.integrity import ComplaintRepository, IntegrityRepository
 from trustledger.store.keys import KeyRepository
 from trustledger.store.outbox import OutboxRepository
@@ -29,16 +30,17 @@ class UnitOfWork:
     With `snapshot=True` (answers that read many rows: batch checks) every read sees one state
     of the ledger: the transaction is read-only REPEATABLE READ on PostgreSQL, and an explicit
     `BEGIN` on SQLite (in WAL mode a transaction's reads see the database as of its first read;
-    pysqlite would otherwise begin only at the first write). The log's events are kept and
-    appended on commit, in a READ COMMITTED transaction of their own on the same connection,
-    right after the snapshot's: appending to the log's head at REPEATABLE READ would meet
-    serialization failures under concurrent writers, and one connection per request cannot
-    exhaust the pool while waiting for a second.
+    pysqlite would otherwise begin only at the first write). Such a unit of work writes
+    nothing but the log's events of its reads: they are kept, and on commit, once the snapshot
+    has ended and its connection is back in the pool, handed to the process's group commit
+    (`store.group_commit`), which queues them with other requests' events in one transaction;
+    `commit()` returns when they are durable.
     """
 
-    def __init__(self, engine: Engine, *, snapshot: bool = False) -> None:
+    def __init__(self, engine: Engine, group: GroupCommit, *, snapshot: bool = False) -> None:
         self.engine = engine
         self.snapshot = snapshot
+        self.group = group
 
     def __enter__(self) -> UnitOfWork:
         try:
@@ -96,15 +98,15 @@ class UnitOfWork:
     def commit(self) -> None:
         self.transaction.commit()
         if isinstance(self.audit, _LogOnCommit) and self.audit.pending:
-            # The snapshot has ended; the read events go in at READ COMMITTED.
-            if self.connection.dialect.name == "postgresql":
-                self.connection.execution_options(
-                    isolation_level="READ COMMITTED", postgresql_readonly=False
-                )
-            self.transaction = self.connection.begin()
-            AuditRepository(self.connection).append_many(self.audit.pending)
-            self.transaction.commit()
-            self.audit.pending = []
+            # The snapshot has ended; its connection goes back to the pool before waiting.
+            self.connection.close()
+            rows, self.audit.pending = queue_rows(self.audit.pending), []
+            try:
+                self.group.commit(rows)
+            except Exception as exc:
+                if unavailable(exc):
+                    raise StoreUnavailable(f"the database is unavailable: {exc}") from exc
+                raise
 
 
 class _LogOnCommit(AuditRepository):

@@ -135,11 +135,19 @@ class KeyCache:
         self.ttl = ttl_seconds
         self._cache: dict[str, tuple[float, Principal]] = {}
 
-    def authenticate(self, ledger: Ledger, presented: str) -> Principal | None:
+    def cached(self, presented: str) -> Principal | None:
+        """The key's principal if verified less than `ttl` ago, else None (ask `authenticate`).
+        Reads no database: the API answers it on the event loop."""
         hit = self._cache.get(presented)
-        now = time.monotonic()
-        if hit is not None and now - hit[0] < self.ttl:
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
+        return None
+
+    def authenticate(self, ledger: Ledger, presented: str) -> Principal | None:
+        found = self.cached(presented)
+        if found is not None:
+            return found
+        now = time.monotonic()
         prefix, _, rest = presented.partition("_")
         key_id, _, secret = rest.partition("_")
         if prefix != PREFIX or not key_id or not secret:

@@ -110,16 +110,18 @@ def _decide(
     types: frozenset[str] | None,
 ) -> dict[str, CheckResult]:
     """One decision per distinct subject (a batch naming a subject twice reads it once)."""
-    found = files(ctx, ids, sorted(types) if types is not None else None)
-    results: dict[str, CheckResult] = {}
-    for key, file in found.items():
-        # Only the records that can decide were read; without any, the answer is allow,
-        # unless the tier can decide (`types` is None).
-        if types is not None and not file.records:
-            results[key] = ALLOW
-            continue
-        results[key] = check(standing_of(ctx.book, file, day), action)
-    return results
+    if types is None:  # the tier can decide: every subject's whole file
+        found = files(ctx, ids)
+        return {key: check(standing_of(ctx.book, f, day), action) for key, f in found.items()}
+    # Only the records that can decide are read; a subject without any is allowed, and its
+    # consent and confirmations need not be read at all.
+    found = files(ctx, ids, sorted(types), with_records_only=True)
+    return {
+        str(s): check(standing_of(ctx.book, found[str(s)], day), action)
+        if str(s) in found
+        else ALLOW
+        for s in ids
+    }
 
 
 def check_one(

@@ -45,10 +45,17 @@ def parse_subject(ctx: Context, text: str, field: str = "subject") -> SubjectId:
 
 
 def files(
-    ctx: Context, subjects: Sequence[SubjectId], types: Sequence[str] | None = None
+    ctx: Context,
+    subjects: Sequence[SubjectId],
+    types: Sequence[str] | None = None,
+    *,
+    with_records_only: bool = False,
 ) -> dict[str, SubjectFile]:
-    """The files of these subjects (records only of `types` when given), by identifier."""
-    return ctx.uow.subjects.files({str(s): s.kind for s in subjects}, types)
+    """The files of these subjects (records only of `types` when given), by identifier; with
+    `with_records_only`, only of the subjects that have such records."""
+    return ctx.uow.subjects.files(
+        {str(s): s.kind for s in subjects}, types, with_records_only=with_records_only
+    )
 
 
 def standing_of(book: Rulebook, file: SubjectFile, day: date) -> Standing:
