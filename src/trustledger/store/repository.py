@@ -233,8 +233,9 @@ _ENGINE_COLUMNS = (
 _RECORDS_OF = select(*_ENGINE_COLUMNS).where(
     records.c.subject.in_(bindparam("ids", expanding=True))
 )
+_RECORDS_OF_TYPES = _RECORDS_OF.where(records.c.type.in_(bindparam("types", expanding=True)))
 # One subject (a single check): no expanding IN, whose parameters SQLAlchemy processes anew on
-# every execution (it cost more than the query).
+# every execution (it cost more than the query); the types are picked from its few records.
 _RECORDS_OF_ONE = select(*_ENGINE_COLUMNS).where(records.c.subject == bindparam("id"))
 _IDS_BY_REFERENCE = select(records.c.reference, records.c.id).where(
     records.c.source == bindparam("source"),
@@ -339,13 +340,16 @@ class RecordRepository:
         )
         return bool(result.rowcount)
 
-    def _reads(self, subject_ids: Sequence[str]) -> Iterator[Any]:
-        """The engine's columns of these subjects' records, one result per 500 subjects."""
+    def _reads(self, subject_ids: Sequence[str], types: Sequence[str] | None) -> Iterator[Any]:
+        """The engine's columns of these subjects' records (of `types`, or more for a single
+        subject: the caller picks), one result per 500 subjects."""
         if len(subject_ids) == 1:
             yield self.conn.execute(_RECORDS_OF_ONE, {"id": subject_ids[0]})
             return
+        statement = _RECORDS_OF if types is None else _RECORDS_OF_TYPES
         for start in range(0, len(subject_ids), 500):
-            yield self.conn.execute(_RECORDS_OF, {"ids": list(subject_ids[start : start + 500])})
+            ids = list(subject_ids[start : start + 500])
+            yield self.conn.execute(statement, {"ids": ids, "types": list(types or ())})
 
     def of_subjects(
         self, subject_ids: Sequence[str], types: Sequence[str] | None = None
@@ -354,7 +358,7 @@ class RecordRepository:
         stored ones, then those that public bodies' overdue commitments count as."""
         out: dict[str, list[Record]] = {}
         wanted = None if types is None else frozenset(types)  # a subject has few records
-        for rows in self._reads(subject_ids):
+        for rows in self._reads(subject_ids, types):
             for r in rows:
                 if wanted is not None and r.type not in wanted:
                     continue

@@ -163,20 +163,18 @@ class StoredCheckpoint:
 
 def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Queue events (keys at, actor, action, subject, detail) in the caller's transaction: no
-    lock, nothing read; the database's sequence gives each its id. One executemany in the
+    lock, nothing read; the database's sequence gives each its id. One statement in the
     driver's own terms (every check queues one event per subject, a batch check a thousand)."""
-    if not rows:
-        return
-    sqlite = conn.dialect.paramstyle == "qmark"
-    p = "?" if sqlite else "%s"
+    sqlite = conn.dialect.name == "sqlite"
     stamps: dict[datetime, Any] = {}
     for row in rows:
         at = row["at"]
         if at not in stamps:  # SQLAlchemy's SQLite form of an instant: UTC, no offset
             stamps[at] = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else at
-    conn.exec_driver_sql(
-        "INSERT INTO log_queue (at, actor, action, subject, detail) "
-        f"VALUES ({p}, {p}, {p}, {p}, {p})",
+    _insert_rows(
+        conn,
+        "log_queue",
+        _QUEUE_COLUMNS,
         [(stamps[r["at"]], r["actor"], r["action"], r["subject"], r["detail"]) for r in rows],
     )
 
@@ -256,34 +254,37 @@ def _stored_iso(at: Any) -> str:
     return _iso(datetime.fromisoformat(at))
 
 
-@dataclass(frozen=True)
-class _Sql:
-    """The sequencer's statements in the driver's parameter style."""
+def _insert_rows(
+    conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT many rows in the driver's own terms, inside the caller's transaction: an
+    executemany on SQLite, a COPY on PostgreSQL (an executemany is a round trip per row, and
+    psycopg formats COPY rows in C)."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(columns))
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
-    queued: str
-    leaves: str
-    nodes: str
-    dialect: str
 
-    @classmethod
-    def of(cls, conn: Connection) -> _Sql:
-        p = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        return cls(
-            queued=f"SELECT id, at, actor, action, subject, detail FROM log_queue "
-            f"ORDER BY id LIMIT {p}",
-            leaves="INSERT INTO log_leaves (idx, event_id, at, actor, action, subject, detail, "
-            f"leaf_hash) VALUES ({', '.join([p] * 8)})",
-            nodes=f"INSERT INTO log_nodes (level, idx, hash) VALUES ({p}, {p}, {p})",
-            dialect=conn.dialect.name,
-        )
+_QUEUE_COLUMNS = ("at", "actor", "action", "subject", "detail")
+_LEAF_COLUMNS = ("idx", "event_id", "at", "actor", "action", "subject", "detail", "leaf_hash")
+_NODE_COLUMNS = ("level", "idx", "hash")
 
-    def dequeue(self, conn: Connection, ids: list[int]) -> None:
-        """Delete exactly the integrated ids: a lower id may still be in flight (its writer
-        has not committed), so never a range."""
-        if self.dialect == "postgresql":
-            conn.exec_driver_sql("DELETE FROM log_queue WHERE id = ANY(%s)", (ids,))
-        else:
-            conn.exec_driver_sql("DELETE FROM log_queue WHERE id = ?", [(i,) for i in ids])
+
+def _dequeue(conn: Connection, ids: list[int]) -> None:
+    """Delete exactly the integrated ids: a lower id may still be in flight (its writer has not
+    committed), so never a range."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("DELETE FROM log_queue WHERE id = ANY(%s)", (ids,))
+    else:
+        conn.exec_driver_sql("DELETE FROM log_queue WHERE id = ?", [(i,) for i in ids])
 
 
 def integrate(
@@ -297,10 +298,12 @@ def integrate(
     number integrated. Runs in the caller's transaction; the caller commits."""
     state = _lock_state(conn)
     size = int(state.size)
-    sql = _Sql.of(conn)
     # The driver's own rows and parameters: the sequencer moves every event of the log once,
     # and per-row type processing would cost more than hashing it.
-    queued = conn.exec_driver_sql(sql.queued, (max_batch,)).all()
+    queued = conn.exec_driver_sql(
+        "SELECT id, at, actor, action, subject, detail FROM log_queue ORDER BY id LIMIT "
+        + str(int(max_batch))
+    ).all()
     reader = NodeReader(conn)
     if queued:
         reader.prefetch(merkle.frontier_nodes(size))
@@ -312,9 +315,9 @@ def integrate(
             h = merkle.leaf_hash(text.encode("utf-8"))
             nodes.extend((n.level, n.index, n.hash.hex()) for n in tree.append(h))
             leaves.append((size + offset, event_id, at, actor, action, subject, detail, h.hex()))
-        conn.exec_driver_sql(sql.leaves, leaves)
-        conn.exec_driver_sql(sql.nodes, nodes)
-        sql.dequeue(conn, [row[0] for row in queued])
+        _insert_rows(conn, "log_leaves", _LEAF_COLUMNS, leaves)
+        _insert_rows(conn, "log_nodes", _NODE_COLUMNS, nodes)
+        _dequeue(conn, [row[0] for row in queued])
         size += len(queued)
         conn.execute(update(log_state).where(log_state.c.id == 1).values(size=size))
         root = tree.root()

@@ -116,11 +116,16 @@ def verify_saved_proof(saved: dict[str, Any], note: str, vkey: str) -> tuple[boo
 
 class Sequencer:
     """Integrates the queue every `interval` seconds from a daemon thread (the server's). Safe
-    to run in every server process: sequencers take turns on the log's lock."""
+    to run in every server process: sequencers take turns on the log's lock.
 
-    def __init__(self, ledger: Ledger, interval: float = 0.2) -> None:
+    It integrates `batch` events per transaction (each transaction holds the log's lock, and
+    on SQLite the database's only write lock, which the requests' log writes wait for): small
+    enough that a check never waits long behind it, large enough to keep up with the load."""
+
+    def __init__(self, ledger: Ledger, interval: float = 0.2, batch: int = 1_000) -> None:
         self.ledger = ledger
         self.interval = interval
+        self.batch = batch
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tlog-sequencer", daemon=True)
 
@@ -134,6 +139,6 @@ class Sequencer:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                integrate(self.ledger)
+                integrate(self.ledger, self.batch)
             except Exception:  # keep sequencing: the next round retries
                 continue
