@@ -1,7 +1,7 @@
 """Errors as RFC 9457 `application/problem+json`, always naming the field at fault.
 
-The OpenAPI document says so too: every error response it lists is a `Problem` under
-`application/problem+json` (FastAPI's own `HTTPValidationError` is replaced).
+The OpenAPI document says so too (`api.contract`): every error response it lists is a
+`Problem` under `application/problem+json` (FastAPI's own `HTTPValidationError` is replaced).
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class Problem(BaseModel):
 
 
 WHEN = {
+    400: "The request is malformed: a body that cannot be parsed as its content type says, or a "
+    "Content-Length that is not a number",
     401: "No API key, or an unknown or revoked one",
     403: "This key's role or scope may not do this",
     404: "Something named in the request does not exist (or is not public)",
@@ -196,30 +198,3 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(_request: Request, exc: Forbidden) -> JSONResponse:
         return problem(403, str(exc))
-
-    document(app)
-
-
-def document(app: FastAPI) -> None:
-    """Make the OpenAPI document describe errors as they are sent: `Problem`, problem+json."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = generate()
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
-            components.pop(name, None)
-        model = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        components.update(model.pop("$defs", {}))
-        components["Problem"] = model
-        invalid = responses(422)[422]
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                answers = operation.get("responses", {})
-                if "422" in answers:
-                    answers["422"] = invalid
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
