@@ -85,6 +85,7 @@ def open_ledger(url: str) -> Ledger:
 # request). Schemathesis's fixture-based loader does not work with pytest 9.
 APP = create_app(open_ledger(f"sqlite:///{Path(tempfile.mkdtemp()) / 'collect.db'}"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
+DOCUMENT = APP.openapi()
 
 
 class World:
@@ -93,6 +94,9 @@ class World:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
+        # SQLite drives every operation with every role; PostgreSQL (twice the cost) with the
+        # operation's own role and without a key: other roles stop at 401/403 before the store.
+        self.every_role = ledger.engine.dialect.name == "sqlite"
         APP.state.ledger = ledger
         APP.state.keys = KeyCache()
         self.keys: dict[str | None, str] = {None: ""}
@@ -181,6 +185,11 @@ def role(request: pytest.FixtureRequest) -> Role | None:
 def test_every_answer_is_in_the_contract(
     case: schemathesis.Case, role: Role | None, world: World
 ) -> None:
+    if not world.every_role and role not in (
+        None,
+        owner(case.operation.method, case.operation.path),
+    ):
+        pytest.skip("on PostgreSQL, each operation with its own role and without a key")
     case.call_and_validate(headers=world.headers(role), checks=CHECKS)
 
 
@@ -197,8 +206,10 @@ OWNERS = (
 )
 
 
-def owner(path: str) -> str | None:
-    return next((who for prefix, who in OWNERS if path.startswith(prefix)), None)
+def owner(method: str, path: str) -> str | None:
+    if not DOCUMENT["paths"][path][method.lower()].get("security"):
+        return None  # public
+    return next(who for prefix, who in OWNERS if path.startswith(prefix))
 
 
 @schema.hook("flatmap_body")
@@ -241,7 +252,8 @@ def workflow(world: World) -> type[Any]:
 
     class Workflow(machine):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"headers": world.headers(owner(case.operation.path))}
+            operation = case.operation
+            return {"headers": world.headers(owner(operation.method, operation.path))}
 
         def validate_response(
             self, response: Any, case: schemathesis.Case, *_: Any, **__: Any
