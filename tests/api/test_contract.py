@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
+from tests.api.conftest import Keys
 from tests.api.test_fuzz import CHECKS, CONFORMANCE
 from trustledger.api import create_app
 from trustledger.api.contract import DOMAIN, LINKS, MEDIA, NO_DATABASE
@@ -143,3 +144,15 @@ def test_a_rate_limit_a_large_body_and_a_bad_length_answer_as_documented(
         assert bad.status_code == 400
         _validated(records, bad)
     strict.close()
+
+
+def test_a_body_that_is_not_utf8_is_a_400_naming_the_body(client: TestClient, keys: Keys) -> None:
+    contract = schemathesis.openapi.from_dict(client.app.openapi())  # type: ignore[attr-defined]
+    answer = client.post(
+        "/v1/records",
+        content=b'{"subject": "\xff"}',
+        headers={**keys.auth(keys.court), "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [{"field": "body", "message": "not UTF-8 text (byte 14)"}]
+    _validated(contract["/v1/records"]["POST"].Case(body={}), answer)

@@ -5,8 +5,8 @@ Errors. Every operation lists each problem it can answer with, as `application/p
 with the `Problem` schema. Most follow from what the operation is, and are computed:
 
 - 401 and 403 for every operation that takes a key (public operations have neither);
-- 400 (a body that cannot be parsed, or a Content-Length that is not a number) and 413 (a
-  body above the limit) for every operation that takes a body;
+- 400 (a body that cannot be read, or a Content-Length that is not a number) and 413 (a body
+  above the limit) for every operation that takes a body;
 - 422 for every operation that takes parameters or a body;
 - 429 (with `Retry-After`) for every operation but the monitors' (`UNLIMITED`);
 - 503 (with `Retry-After`: the database is away or stuck) for every operation that reads the

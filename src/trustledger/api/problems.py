@@ -58,8 +58,8 @@ class Problem(BaseModel):
 
 
 WHEN = {
-    400: "The request is malformed: a body that cannot be parsed as its content type says, or a "
-    "Content-Length that is not a number",
+    400: "The request is malformed: a body that cannot be read as its Content-Type says (JSON "
+    "that is not UTF-8 text), or a Content-Length that is not a number",
     401: "No API key, or an unknown or revoked one",
     403: "This key's role or scope may not do this",
     404: "Something named in the request does not exist (or is not public)",
@@ -162,6 +162,16 @@ def _error(e: dict[str, Any], body: Any) -> dict[str, str]:
     return {"field": field_path(loc), "message": e["msg"]}
 
 
+def unreadable_body(cause: BaseException) -> JSONResponse:
+    """FastAPI's 400 for a body it could not read ("There was an error parsing the body"),
+    naming the field and what is wrong: a JSON body that is not UTF-8 text, say."""
+    if isinstance(cause, UnicodeDecodeError):
+        message = f"not UTF-8 text (byte {cause.start + 1})"
+    else:
+        message = "could not be read as its Content-Type says"
+    return problem(400, f"body: {message}", [{"field": "body", "message": message}])
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -172,6 +182,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            return unreadable_body(exc.__cause__)
         return problem(
             exc.status_code, str(exc.detail), headers=dict(exc.headers) if exc.headers else None
         )
