@@ -32,7 +32,6 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
-from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import stateful
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -64,13 +63,11 @@ CHECKS = [not_a_server_error, *CONFORMANCE]
 COMPANY = "cn-uscc:91350100M000100Y43"  # the subject key's subject
 PERSON = "cn-rid:11010519491231002X"
 BUREAU = "cn-uscc:111100000000000030"  # a public body that owes it
-CONFIG = SchemathesisConfig.from_dict(
-    {"seed": 14, "phases": {"stateful": {"max-steps": 12}}, "generation": {"max-examples": 8}}
-)
 # Examples each operation gets in the fuzzing phase, per role (the coverage and examples phases
-# generate what the schema defines); and scenarios of the stateful phase.
+# generate what the schema defines); scenarios of the stateful phase, and steps in each.
 FUZZ_EXAMPLES = 8
 SCENARIOS = 60
+STEPS = 8
 
 
 def open_ledger(url: str) -> Ledger:
@@ -86,7 +83,7 @@ def open_ledger(url: str) -> Ledger:
 # database's ledger is put under it by the `world` fixture (the app reads `state.ledger` per
 # request). Schemathesis's fixture-based loader does not work with pytest 9.
 APP = create_app(open_ledger(f"sqlite:///{Path(tempfile.mkdtemp()) / 'collect.db'}"))
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 DOCUMENT = APP.openapi()
 
 
@@ -99,19 +96,21 @@ class World:
         self.database = ledger.engine.dialect.name
         APP.state.ledger = ledger
         APP.state.keys = KeyCache()
-        self.keys: dict[str | None, str] = {None: ""}
-        self.keys[Role.AGENCY] = act(ledger, create_key, Role.AGENCY, "fuzz", source="city-court")[
-            0
-        ]
-        self.keys["integrity"] = act(
-            ledger, create_key, Role.AGENCY, "fuzz", source="city-integrity"
-        )[0]
-        self.keys[Role.PROVIDER] = act(
-            ledger, create_key, Role.PROVIDER, "fuzz", actions=["travel.flight"]
-        )[0]
-        self.keys[Role.SUBJECT] = act(ledger, create_key, Role.SUBJECT, "fuzz", subject=COMPANY)[0]
-        for role in (Role.REVIEWER, Role.ADMIN, Role.AUDITOR):
-            self.keys[role] = act(ledger, create_key, role, "fuzz")[0]
+
+        def key(role: Role, **scope: Any) -> str:
+            made: str = act(ledger, create_key, role, "fuzz", **scope)[0]
+            return made
+
+        self.keys: dict[str | None, str] = {
+            None: "",
+            Role.AGENCY: key(Role.AGENCY, source="city-court"),
+            "integrity": key(Role.AGENCY, source="city-integrity"),
+            Role.PROVIDER: key(Role.PROVIDER, actions=["travel.flight"]),
+            Role.SUBJECT: key(Role.SUBJECT, subject=COMPANY),
+            Role.REVIEWER: key(Role.REVIEWER),
+            Role.ADMIN: key(Role.ADMIN),
+            Role.AUDITOR: key(Role.AUDITOR),
+        }
         self.seed()
 
     def headers(self, who: str | None) -> dict[str, str]:
@@ -271,7 +270,7 @@ def test_sequences_along_the_links_stay_in_the_contract(world: World) -> None:
     workflow(world).run(
         settings=settings(
             max_examples=SCENARIOS,
-            stateful_step_count=8,
+            stateful_step_count=STEPS,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         )

@@ -27,7 +27,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from trustledger.api.problems import PROBLEM_JSON, WHEN, Problem
+from trustledger.api.problems import Problem, responses
 from trustledger.api.quotas import UNLIMITED
 
 # Operations that never touch the database: no 503.
@@ -49,7 +49,6 @@ DOMAIN: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/v1/proposals/{proposal_id}/decision"): (404, 409),
     ("post", "/v1/repairs/{repair_id}/decision"): (404, 409),
     ("get", "/v1/log/checkpoint"): (404,),
-    ("get", "/v1/log/key"): (404,),
     ("get", "/v1/log/proof"): (404,),
     ("get", "/v1/log/consistency"): (404,),
     ("get", "/v1/rulebook"): (404,),
@@ -60,26 +59,6 @@ DOMAIN: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/v1/complaints/{complaint_id}/decision"): (404, 409),
 }
 
-HEADERS: dict[int, dict[str, dict[str, Any]]] = {
-    401: {
-        "WWW-Authenticate": {
-            "description": "`Bearer`: send an API key",
-            "schema": {"type": "string"},
-        }
-    },
-    429: {
-        "Retry-After": {
-            "description": "seconds to wait before trying again",
-            "schema": {"type": "integer", "minimum": 1},
-        }
-    },
-    503: {
-        "Retry-After": {
-            "description": "seconds to wait before trying again",
-            "schema": {"type": "integer", "minimum": 1},
-        }
-    },
-}
 # Answers that are not JSON, besides it where a query parameter chooses (`format`).
 TEXT = {"schema": {"type": "string"}}
 MEDIA: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
@@ -103,16 +82,6 @@ def problems_for(method: str, path: str, operation: dict[str, Any]) -> list[int]
     if (method, path) not in NO_DATABASE:
         found.add(503)
     return sorted(found)
-
-
-def problem_response(status: int) -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "description": WHEN[status],
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    if status in HEADERS:
-        answer["headers"] = HEADERS[status]
-    return answer
 
 
 # Links: (source method, source path) -> [(name, target method, target path, parameters,
@@ -349,7 +318,7 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
             for status in [s for s in answers if s[:1] in "45"]:
                 del answers[status]
             for status in problems_for(method, path, operation):
-                answers[str(status)] = problem_response(status)
+                answers[str(status)] = responses(status)[status]
             if (method, path) in MEDIA:
                 answers["200"].setdefault("content", {}).update(MEDIA[method, path])
     for (method, path), links in LINKS.items():

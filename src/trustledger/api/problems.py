@@ -71,11 +71,36 @@ WHEN = {
 }
 
 
+HEADERS: dict[int, dict[str, dict[str, Any]]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "`Bearer`: send an API key",
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    503: {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` for the problems a route can answer with."""
+    """The OpenAPI answers for these problems. `api.contract` lists every operation's problems
+    from its rules, replacing what a route passes as `responses=` (routes need not)."""
     ref = {"$ref": "#/components/schemas/Problem"}
     return {
-        s: {"description": WHEN[s], "content": {PROBLEM_JSON: {"schema": ref}}} for s in statuses
+        s: {"description": WHEN[s], "content": {PROBLEM_JSON: {"schema": ref}}}
+        | ({"headers": HEADERS[s]} if s in HEADERS else {})
+        for s in statuses
     }
 
 
