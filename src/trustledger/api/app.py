@@ -22,7 +22,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustledger import __version__
-from trustledger.api import limits, problems, quotas
+from trustledger.api import contract, limits, problems, quotas
 from trustledger.api.routes import (
     audit,
     checks,
@@ -48,20 +48,6 @@ Authenticate with `Authorization: Bearer <key>` (`trustledger keys create`). Err
 `application/problem+json` and name the field at fault.
 """
 
-# The problems each router's routes can answer with, as the OpenAPI document lists them.
-# (`public`, `subjects` and `integrity` say so route by route.)
-# Routers are matched in this order: checks first, the call every provider makes.
-ERRORS = {
-    checks: (401, 403, 404),
-    records: (401, 403, 404, 409),
-    subjects: (),
-    me: (401, 403, 404, 409),
-    reviews: (401, 403, 404, 409),
-    audit: (401, 403),
-    log: (),
-    public: (),
-    integrity: (),
-}
 # Swagger UI from an installed package (swagger-ui-bundle-v2), mounted here; ReDoc is not
 # packaged for Python, so /redoc is off rather than loaded from a CDN.
 DOCS_ASSETS = "/docs/assets"
@@ -139,8 +125,9 @@ def create_app(ledger: Ledger | None = None, *, sequencer: bool = False) -> Fast
     registry = CollectorRegistry()
     app.state.quotas = quotas.Quotas.from_settings(app.state.ledger, registry)
     problems.install(app)
-    for module, statuses in ERRORS.items():
-        app.include_router(module.router, responses=problems.responses(*statuses))
+    # Matched in this order: checks first, the call every provider makes.
+    for module in (checks, records, subjects, me, reviews, audit, log, public, integrity):
+        app.include_router(module.router)
     app.include_router(pages.router)  # the pages (web/), the front door among them
     app.mount(
         DOCS_ASSETS,
@@ -174,6 +161,7 @@ def create_app(ledger: Ledger | None = None, *, sequencer: bool = False) -> Fast
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    contract.install(app)  # the errors each operation can answer with, and the links
     app.add_middleware(Metrics, registry=registry)
     app.add_middleware(quotas.AddressLimit, quotas=app.state.quotas)
     # Outermost (added last): refused before routing, parsing, authentication or the database.

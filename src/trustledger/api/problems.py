@@ -1,7 +1,7 @@
 """Errors as RFC 9457 `application/problem+json`, always naming the field at fault.
 
-The OpenAPI document says so too: every error response it lists is a `Problem` under
-`application/problem+json` (FastAPI's own `HTTPValidationError` is replaced).
+The OpenAPI document says so too (`api.contract`): every error response it lists is a
+`Problem` under `application/problem+json` (FastAPI's own `HTTPValidationError` is replaced).
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class Problem(BaseModel):
 
 
 WHEN = {
+    400: "The request is malformed: a body that cannot be read as its Content-Type says (JSON "
+    "that is not UTF-8 text), or a Content-Length that is not a number",
     401: "No API key, or an unknown or revoked one",
     403: "This key's role or scope may not do this",
     404: "Something named in the request does not exist (or is not public)",
@@ -69,11 +71,36 @@ WHEN = {
 }
 
 
+HEADERS: dict[int, dict[str, dict[str, Any]]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "`Bearer`: send an API key",
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    503: {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` for the problems a route can answer with."""
+    """The OpenAPI answers for these problems. `api.contract` lists every operation's problems
+    from its rules, replacing what a route passes as `responses=` (routes need not)."""
     ref = {"$ref": "#/components/schemas/Problem"}
     return {
-        s: {"description": WHEN[s], "content": {PROBLEM_JSON: {"schema": ref}}} for s in statuses
+        s: {"description": WHEN[s], "content": {PROBLEM_JSON: {"schema": ref}}}
+        | ({"headers": HEADERS[s]} if s in HEADERS else {})
+        for s in statuses
     }
 
 
@@ -160,6 +187,16 @@ def _error(e: dict[str, Any], body: Any) -> dict[str, str]:
     return {"field": field_path(loc), "message": e["msg"]}
 
 
+def unreadable_body(cause: BaseException) -> JSONResponse:
+    """FastAPI's 400 for a body it could not read ("There was an error parsing the body"),
+    naming the field and what is wrong: a JSON body that is not UTF-8 text, say."""
+    if isinstance(cause, UnicodeDecodeError):
+        message = f"not UTF-8 text (byte {cause.start + 1})"
+    else:
+        message = "could not be read as its Content-Type says"
+    return problem(400, f"body: {message}", [{"field": "body", "message": message}])
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -170,6 +207,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            return unreadable_body(exc.__cause__)
         return problem(
             exc.status_code, str(exc.detail), headers=dict(exc.headers) if exc.headers else None
         )
@@ -196,30 +235,3 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(_request: Request, exc: Forbidden) -> JSONResponse:
         return problem(403, str(exc))
-
-    document(app)
-
-
-def document(app: FastAPI) -> None:
-    """Make the OpenAPI document describe errors as they are sent: `Problem`, problem+json."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = generate()
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
-            components.pop(name, None)
-        model = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        components.update(model.pop("$defs", {}))
-        components["Problem"] = model
-        invalid = responses(422)[422]
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                answers = operation.get("responses", {})
-                if "422" in answers:
-                    answers["422"] = invalid
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
