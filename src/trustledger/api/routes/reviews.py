@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import Id, Text
+from trustledger.api.schemas import Id, Text, examples
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import disputes, repairs, review
@@ -17,26 +17,17 @@ router = APIRouter(prefix="/v1", tags=["review"])
 
 
 class DisputeDecision(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"outcome": "upheld", "reason": "The court confirmed performance on 2026-02-01."}
-            ]
-        },
+    model_config = examples(
+        {"outcome": "upheld", "reason": "The court confirmed performance on 2026-02-01."},
+        forbid=True,
     )
     outcome: Literal["upheld", "rejected"]
     reason: Text
 
 
 class Decision(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"approve": True, "reason": "Commitment is credible; first instalment paid."}
-            ]
-        },
+    model_config = examples(
+        {"approve": True, "reason": "Commitment is credible; first instalment paid."}, forbid=True
     )
     approve: bool
     reason: Text
