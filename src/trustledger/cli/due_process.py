@@ -161,8 +161,10 @@ def _cases(
     `case` is its argument's name and how a line of output names it."""
     metavar, label = case
 
+    # Options built here are defaults, not annotations: annotations are read as strings in
+    # the module's namespace, where this function's arguments are not.
     def list_command(
-        status: Annotated[str | None, typer.Option(help=statuses)] = None,
+        status: str | None = typer.Option(None, help=statuses),
         db: Db = None,
         as_json: Json = False,
     ) -> None:
@@ -171,9 +173,9 @@ def _cases(
         emit(rows, as_json, lambda: _table(rows, columns))
 
     def decide_command(
-        case_id: Annotated[int, typer.Argument(metavar=metavar)],
-        decision: Annotated[str, typer.Argument(help=" | ".join(decisions))],
-        reason: Annotated[str, typer.Option("--reason")],
+        case_id: int = typer.Argument(..., metavar=metavar),
+        decision: str = typer.Argument(..., help=" | ".join(decisions)),
+        reason: str = typer.Option(..., "--reason"),
         db: Db = None,
         as_json: Json = False,
     ) -> None:
@@ -190,7 +192,7 @@ def _cases(
 
 _cases(
     proposals_app,
-    ("PROPOSAL_ID", "proposal"),
+    ("proposal_id", "proposal"),
     "pending | confirmed | rejected | ended",
     review.queue,
     ("id", "subject", "list", "because", "status", "proposed_on", "statement"),
@@ -200,7 +202,7 @@ _cases(
 )
 _cases(
     repairs_app,
-    ("REPAIR_ID", "repair request"),
+    ("repair_id", "repair request"),
     "open | approved | rejected",
     repairs.queue,
     ("id", "record_id", "subject", "status", "requested_on", "commitment"),
