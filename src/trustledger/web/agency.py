@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -105,10 +106,8 @@ def _submit(request: Request, who: Principal, form: Mapping[str, str]) -> Respon
     return _agency_page(request, who, status, result=result, values=values)
 
 
-@form_post(router, "/agency/fulfil", Permission.RECORDS_WRITE)
-@form_post(router, "/agency/void", Permission.RECORDS_WRITE)
-def _event(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
-    event = request.url.path.rsplit("/", 1)[-1]  # fulfil | void
+def _event(request: Request, who: Principal, form: Mapping[str, str], event: str) -> Response:
+    """`fulfil` or `void` a record of the caller's source."""
     try:
         record_id = form.get("record", "").strip()
         if not record_id.isdigit():
@@ -127,6 +126,10 @@ def _event(request: Request, who: Principal, form: Mapping[str, str]) -> Respons
         status = 422 if isinstance(exc, Rejected) else 404 if isinstance(exc, NotFound) else 409
         return _agency_page(request, who, status, problem=str(exc), event=event)
     return _agency_page(request, who, done=event, record=int(record_id))
+
+
+for _name in ("fulfil", "void"):
+    form_post(router, f"/agency/{_name}", Permission.RECORDS_WRITE)(partial(_event, event=_name))
 
 
 def _day(form: Mapping[str, str], field: str, required: bool = True) -> date | None:
