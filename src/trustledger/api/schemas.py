@@ -22,8 +22,24 @@ from trustledger.services.answers.checks import MAX_SUBJECTS
 from trustledger.services.intake.records import MAX_BATCH
 
 DEBTOR = "cn-rid:11010519491231002X"
+NO_FLIGHTS = {
+    "code": "no-flights",
+    "action": "travel.flight",
+    "effect": "deny",
+    "reason": "list:dishonest-debtors",
+    "legal_basis": "SPC Provisions on Restricting High Consumption, art. 3(1)",
+    "until": "2028-03-02",
+}
 # Ledger ids are 64-bit: a larger number names nothing (and must not reach the database).
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def examples(*shown: dict[str, Any], forbid: bool = False) -> ConfigDict:
+    """A model's configuration with the examples shown at /docs; `forbid`: a request body,
+    whose unknown fields are refused."""
+    if forbid:
+        return ConfigDict(extra="forbid", json_schema_extra={"examples": list(shown)})
+    return ConfigDict(json_schema_extra={"examples": list(shown)})
 
 
 # One rule for text at the edge: no string of a request holds a NUL (the path and the query
@@ -68,20 +84,16 @@ Instant = Annotated[datetime, AfterValidator(sane_instant)]
 class RecordIn(BaseModel):
     """One reported record. Values are checked like lines of `trustledger import`."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "subject": DEBTOR,
-                    "type": "court.dishonest_debtor",
-                    "reference": "(2026)京0105执1234号",
-                    "decided_on": "2026-03-02",
-                    "amount": "125000.00",
-                    "note": "Judgment of 2025-11-20 not performed",
-                }
-            ]
+    model_config = examples(
+        {
+            "subject": DEBTOR,
+            "type": "court.dishonest_debtor",
+            "reference": "(2026)京0105执1234号",
+            "decided_on": "2026-03-02",
+            "amount": "125000.00",
+            "note": "Judgment of 2025-11-20 not performed",
         },
+        forbid=True,
     )
 
     subject: Plain
@@ -139,20 +151,14 @@ class SubmitResult(BaseModel):
 
 
 class FulfilIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"fulfilled_on": "2026-04-15", "note": "Paid in full"}]},
-    )
+    model_config = examples({"fulfilled_on": "2026-04-15", "note": "Paid in full"}, forbid=True)
     fulfilled_on: Day
     note: Note | None = None
 
 
 class VoidIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"reason": "Wrong subject: clerical error in the identity number"}]
-        },
+    model_config = examples(
+        {"reason": "Wrong subject: clerical error in the identity number"}, forbid=True
     )
     reason: Text
 
@@ -169,24 +175,10 @@ class MeasureOut(BaseModel):
 
 
 class CheckOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "decision": "deny",
-                    "measures": [
-                        {
-                            "code": "no-flights",
-                            "action": "travel.flight",
-                            "effect": "deny",
-                            "reason": "list:dishonest-debtors",
-                            "legal_basis": "SPC Provisions on Restricting High Consumption, "
-                            "art. 3(1)",
-                            "until": "2028-03-02",
-                        }
-                    ],
-                }
-            ]
+    model_config = examples(
+        {
+            "decision": "deny",
+            "measures": [NO_FLIGHTS],
         }
     )
     decision: str = Field(description="deny | incentive | allow")
@@ -203,13 +195,8 @@ class SubjectCheckOut(BaseModel):
 
 
 class BatchCheckIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"action": "travel.flight", "subjects": [DEBTOR, "cn-uscc:91350100M000100Y43"]}
-            ]
-        },
+    model_config = examples(
+        {"action": "travel.flight", "subjects": [DEBTOR, "cn-uscc:91350100M000100Y43"]}, forbid=True
     )
     action: Plain
     subjects: list[Plain] = Field(min_length=1, max_length=MAX_SUBJECTS)
@@ -245,37 +232,23 @@ class TierCapOut(BaseModel):
 
 
 class ScoreOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "subject": DEBTOR,
+            "score": 850,
+            "tier": "B",
+            "contributions": [
                 {
-                    "subject": DEBTOR,
-                    "score": 850,
-                    "tier": "B",
-                    "contributions": [
-                        {
-                            "reference": "(2026)京0105执1234号",
-                            "type": "court.dishonest_debtor",
-                            "points": -150,
-                            "counts_until": "2028-03-02",
-                        }
-                    ],
-                    "lists": ["dishonest-debtors"],
-                    "measures": [
-                        {
-                            "code": "no-flights",
-                            "action": "travel.flight",
-                            "effect": "deny",
-                            "reason": "list:dishonest-debtors",
-                            "legal_basis": "SPC Provisions on Restricting High Consumption, "
-                            "art. 3(1)",
-                            "until": "2028-03-02",
-                        }
-                    ],
-                    "pending": [],
-                    "tier_cap": None,
+                    "reference": "(2026)京0105执1234号",
+                    "type": "court.dishonest_debtor",
+                    "points": -150,
+                    "counts_until": "2028-03-02",
                 }
-            ]
+            ],
+            "lists": ["dishonest-debtors"],
+            "measures": [NO_FLIGHTS],
+            "pending": [],
+            "tier_cap": None,
         }
     )
     subject: str
@@ -294,30 +267,26 @@ class ListEntryOut(BaseModel):
     """A person is masked and nothing else is said about them; an organization or public body
     is a legal person whose listing is public by law, and is named in full."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "subject": "cn-rid:110105********002X",
-                    "kind": "person",
-                    "name": None,
-                    "reference": None,
-                    "legal_basis": None,
-                    "since": "2026-03-12",
-                    "until": "2028-03-02",
-                },
-                {
-                    "subject": "cn-uscc:91350100M000100Y43",
-                    "kind": "organization",
-                    "name": "Example Construction Co., Ltd.",
-                    "reference": "(2026)京0105执1234号",
-                    "legal_basis": "SPC Provisions on Publishing the List of Dishonest "
-                    "Judgment Debtors (2017), arts. 1, 6, 10",
-                    "since": "2026-03-12",
-                    "until": "2028-03-02",
-                },
-            ]
-        }
+    model_config = examples(
+        {
+            "subject": "cn-rid:110105********002X",
+            "kind": "person",
+            "name": None,
+            "reference": None,
+            "legal_basis": None,
+            "since": "2026-03-12",
+            "until": "2028-03-02",
+        },
+        {
+            "subject": "cn-uscc:91350100M000100Y43",
+            "kind": "organization",
+            "name": "Example Construction Co., Ltd.",
+            "reference": "(2026)京0105执1234号",
+            "legal_basis": "SPC Provisions on Publishing the List of Dishonest "
+            "Judgment Debtors (2017), arts. 1, 6, 10",
+            "since": "2026-03-12",
+            "until": "2028-03-02",
+        },
     )
 
     subject: str = Field(

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from trustledger.batch.snapshot import RECORDS, SUBJECTS, Manifest, PartWriter
+from trustledger.batch.snapshot import RECORD_FACTS, RECORDS, SUBJECTS, Manifest, PartWriter
 
 EPOCH = date(1970, 1, 1)
 KINDS = ("person", "organization", "public_body")
@@ -30,11 +30,7 @@ SIM_RECORDS = pa.schema(
         ("subject", pa.int64()),
         ("kind", pa.dictionary(pa.int8(), pa.string())),
         ("type", pa.dictionary(pa.int16(), pa.string())),
-        ("decided_on", pa.date32()),
-        ("fulfilled_on", pa.date32()),
-        ("notified_on", pa.date32()),
-        ("voided", pa.bool_()),
-        ("disputed", pa.bool_()),
+        *RECORD_FACTS,
         ("erroneous", pa.bool_()),
     ]
 )

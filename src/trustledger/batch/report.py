@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -102,39 +103,38 @@ def _charts(summaries: list[dict[str, Any]], directory: Path) -> dict[str, str]:
     charts["tiers"] = _png(fig, directory / "tiers.png")
 
     codes = _keys(summaries, "lists")
-    fig = Figure(figsize=(8, 0.5 + 0.45 * max(len(codes), 1)))
-    ax = fig.subplots()
-    _bars(
-        ax,
-        codes,
-        [(_label(s), [s["lists"].get(c, {}).get("total", 0) for c in codes]) for s in summaries],
-        horizontal=True,
-    )
-    ax.set_xlabel("subjects on the list on the day")
-    charts["lists"] = _png(fig, directory / "lists.png")
-
     actions = _keys(summaries, "restricted_per_year")
-    fig = Figure(figsize=(8, 0.5 + 0.4 * max(len(actions), 1)))
-    ax = fig.subplots()
-    _bars(
-        ax,
-        actions,
-        [(_label(s), [s["restricted_per_year"].get(a, 0.0) for a in actions]) for s in summaries],
-        horizontal=True,
-    )
-    ax.set_xlabel("restricted transactions per year")
-    charts["restricted"] = _png(fig, directory / "restricted.png")
-
-    fig = Figure(figsize=(8, 0.5 + 0.45 * max(len(codes), 1)))
-    ax = fig.subplots()
-    _bars(
-        ax,
-        codes,
-        [(_label(s), [s["lists"].get(c, {}).get("wrongful", 0) for c in codes]) for s in summaries],
-        horizontal=True,
-    )
-    ax.set_xlabel("subjects listed only because of erroneous records")
-    charts["wrongful"] = _png(fig, directory / "wrongful.png")
+    # (chart, its keys, the value of a key in a summary, the axis label, height per bar)
+    horizontal: list[tuple[str, list[str], Callable[[dict[str, Any], str], Any], str, float]] = [
+        (
+            "lists",
+            codes,
+            lambda s, c: s["lists"].get(c, {}).get("total", 0),
+            "subjects on the list on the day",
+            0.45,
+        ),
+        (
+            "restricted",
+            actions,
+            lambda s, a: s["restricted_per_year"].get(a, 0.0),
+            "restricted transactions per year",
+            0.4,
+        ),
+        (
+            "wrongful",
+            codes,
+            lambda s, c: s["lists"].get(c, {}).get("wrongful", 0),
+            "subjects listed only because of erroneous records",
+            0.45,
+        ),
+    ]
+    for name, keys, value, label, height in horizontal:
+        fig = Figure(figsize=(8, 0.5 + height * max(len(keys), 1)))
+        ax = fig.subplots()
+        series = [(_label(s), [value(s, k) for k in keys]) for s in summaries]
+        _bars(ax, keys, series, horizontal=True)
+        ax.set_xlabel(label)
+        charts[name] = _png(fig, directory / f"{name}.png")
 
     fig = Figure(figsize=(9, 3.6))
     ax = fig.subplots()

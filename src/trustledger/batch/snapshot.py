@@ -43,16 +43,20 @@ RECORD_COLUMNS = (
 SUBJECT_COLUMNS = ("subject", "kind", "consent")
 CONFIRMATION_COLUMNS = ("subject", "list", "confirmed_on", "ended_on")
 
+# The typed columns of RECORD_COLUMNS after subject, kind and type: the same in every snapshot.
+RECORD_FACTS = [
+    ("decided_on", pa.date32()),
+    ("fulfilled_on", pa.date32()),
+    ("notified_on", pa.date32()),
+    ("voided", pa.bool_()),
+    ("disputed", pa.bool_()),
+]
 LEDGER_RECORDS = pa.schema(
     [
         ("subject", pa.string()),
         ("kind", pa.string()),
         ("type", pa.string()),
-        ("decided_on", pa.date32()),
-        ("fulfilled_on", pa.date32()),
-        ("notified_on", pa.date32()),
-        ("voided", pa.bool_()),
-        ("disputed", pa.bool_()),
+        *RECORD_FACTS,
         ("source", pa.string()),
         ("reference", pa.string()),
         ("amount", pa.decimal128(18, 2)),

@@ -63,21 +63,29 @@ Db = Annotated[
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _as_of(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
-        ) from None
+def date_parser(option: str) -> Callable[[str | None], date | None]:
+    """The parser of a date option (YYYY-MM-DD); a bad value is an error naming the option."""
+
+    def parse(value: str | None) -> date | None:
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+            ) from None
+
+    return parse
 
 
 AsOf = Annotated[
     date | None,
     typer.Option(
-        "--as-of", parser=_as_of, metavar="DATE", help="Evaluate on this day (default today)."
+        "--as-of",
+        parser=date_parser("--as-of"),
+        metavar="DATE",
+        help="Evaluate on this day (default today).",
     ),
 ]
 
@@ -94,13 +102,25 @@ def cli_actor() -> str:
         return f"cli:uid-{os.getuid()}"
 
 
+REFUSALS: tuple[type[Exception], ...] = (
+    NotFound,
+    Conflict,
+    Forbidden,
+    IdentifierError,
+    Rejected,
+    RulebookInvalid,
+)
+
+
 @contextmanager
-def opened(db: str | None) -> Iterator[Ledger]:
-    """Open the ledger and turn the services' refusals into one-line errors with exit code 1."""
+def opened(db: str | None, *also: type[Exception]) -> Iterator[Ledger]:
+    """Open the ledger and turn the services' refusals (and the errors `also` names) into
+    one-line errors with exit code 1."""
+    refusals: tuple[type[Exception], ...] = (*REFUSALS, *also)
     ledger = Ledger.open(db)
     try:
         yield ledger
-    except (NotFound, Conflict, Forbidden, IdentifierError, Rejected, RulebookInvalid) as exc:
+    except refusals as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     finally:
@@ -115,8 +135,9 @@ def transaction(db: str | None) -> Iterator[Context]:
         yield ctx
 
 
-def progress_bars(quiet: bool = False) -> RichProgress:
-    """The CLI's progress display on stderr: a bar per step (nothing with `--json`)."""
+def progress_bars(quiet: bool = False, *, transient: bool = False) -> RichProgress:
+    """The CLI's progress display on stderr: a bar per step (nothing with `--json`); a
+    transient one is gone when the work ends."""
     return RichProgress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -125,7 +146,7 @@ def progress_bars(quiet: bool = False) -> RichProgress:
         TaskProgressColumn(),
         TimeElapsedColumn(),
         console=err,
-        transient=quiet,
+        transient=quiet or transient,
         disable=quiet,
     )
 

@@ -8,17 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from trustledger.cli.app import Db, Json, app, emit, err, out, transaction
+from trustledger.cli.app import Db, Json, app, emit, err, out, progress_bars, transaction
 from trustledger.services.log import audit
 
 audit_app = typer.Typer(
@@ -72,18 +64,9 @@ def verify(db: Db = None, anchor: Anchor = None, as_json: Json = False) -> None:
     anchored = _anchor(anchor)
     with (
         transaction(db) as ctx,
-        Progress(
-            TextColumn("verifying audit log"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TaskProgressColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=as_json,
-        ) as progress,
+        progress_bars(as_json, transient=True) as progress,
     ):
-        task = progress.add_task("verify", total=audit.count(ctx))
+        task = progress.add_task("verifying audit log", total=audit.count(ctx))
         result = audit.verify(ctx, anchor=anchored, progress=lambda n: progress.advance(task, n))
 
     def human() -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from trustledger.cli.app import Db, app, err, opened, out
+from trustledger.cli.app import Db, app, opened, out
 from trustledger.services.admin import backups
 
 
@@ -17,12 +17,8 @@ def backup(
     db: Db = None,
 ) -> None:
     """Back up the whole ledger while it serves (SQLite: online backup; PostgreSQL: pg_dump)."""
-    with opened(db) as ledger:
-        try:
-            backups.backup(ledger, target)
-        except backups.BackupError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from None
+    with opened(db, backups.BackupError) as ledger:
+        backups.backup(ledger, target)
     out.print(f"backed up to {target}", highlight=False)
 
 
@@ -35,10 +31,6 @@ def restore(
     """Replace the ledger's content with a backup's; then run `trustledger audit verify`."""
     if not yes:
         typer.confirm(f"Replace the ledger's content with {backup_file}?", abort=True)
-    with opened(db) as ledger:
-        try:
-            backups.restore(ledger, backup_file)
-        except backups.BackupError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from None
+    with opened(db, backups.BackupError) as ledger:
+        backups.restore(ledger, backup_file)
     out.print(f"restored from {backup_file}", highlight=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +25,7 @@ from trustledger.cli.app import (
     progress_bars,
     transaction,
 )
+from trustledger.services.context import Context
 from trustledger.services.due_process import access, consent, disputes, notices, repairs, review
 from trustledger.views import html
 from trustledger.views import json as views
@@ -145,72 +147,69 @@ def proposals_scan(as_of: AsOf = None, db: Db = None, as_json: Json = False) -> 
     )
 
 
-@proposals_app.command("list")
-def proposals_list(
-    status: Annotated[
-        str | None, typer.Option(help="pending | confirmed | rejected | ended")
-    ] = None,
-    db: Db = None,
-    as_json: Json = False,
+def _cases(
+    cases: typer.Typer,
+    case: tuple[str, str],
+    statuses: str,
+    queue: Callable[..., list[dict[str, Any]]],
+    columns: tuple[str, ...],
+    decisions: tuple[str, str],
+    decide: Callable[[Context, int, bool, str], dict[str, Any]],
+    decide_doc: str,
 ) -> None:
-    with transaction(db) as ctx:
-        rows = review.queue(ctx, status=status)
-    emit(
-        rows,
-        as_json,
-        lambda: _table(
-            rows, ("id", "subject", "list", "because", "status", "proposed_on", "statement")
-        ),
-    )
+    """`list` and `decide` for a kind of case decided yes or no (the first of `decisions`);
+    `case` is its argument's name and how a line of output names it."""
+    metavar, label = case
+
+    # Options built here are defaults, not annotations: annotations are read as strings in
+    # the module's namespace, where this function's arguments are not.
+    def list_command(
+        status: str | None = typer.Option(None, help=statuses),
+        db: Db = None,
+        as_json: Json = False,
+    ) -> None:
+        with transaction(db) as ctx:
+            rows = queue(ctx, status=status)
+        emit(rows, as_json, lambda: _table(rows, columns))
+
+    def decide_command(
+        case_id: int = typer.Argument(..., metavar=metavar),
+        decision: str = typer.Argument(..., help=" | ".join(decisions)),
+        reason: str = typer.Option(..., "--reason"),
+        db: Db = None,
+        as_json: Json = False,
+    ) -> None:
+        if decision not in decisions:
+            raise typer.BadParameter(" or ".join(decisions), param_hint="DECISION")
+        with transaction(db) as ctx:
+            data = decide(ctx, case_id, decision == decisions[0], reason)
+        emit(data, as_json, lambda: out.print(f"{label} {case_id}: {data['status']}"))
+
+    decide_command.__doc__ = decide_doc
+    cases.command("list")(list_command)
+    cases.command("decide")(decide_command)
 
 
-@proposals_app.command("decide")
-def proposals_decide(
-    proposal_id: int,
-    decision: Annotated[str, typer.Argument(help="confirm | reject")],
-    reason: Annotated[str, typer.Option("--reason")],
-    db: Db = None,
-    as_json: Json = False,
-) -> None:
-    """Confirm (the subject enters the list from today) or reject a proposal."""
-    if decision not in ("confirm", "reject"):
-        raise typer.BadParameter("confirm or reject", param_hint="DECISION")
-    with transaction(db) as ctx:
-        data = review.decide(ctx, proposal_id, decision == "confirm", reason)
-    emit(data, as_json, lambda: out.print(f"proposal {proposal_id}: {data['status']}"))
-
-
-@repairs_app.command("list")
-def repairs_list(
-    status: Annotated[str | None, typer.Option(help="open | approved | rejected")] = None,
-    db: Db = None,
-    as_json: Json = False,
-) -> None:
-    with transaction(db) as ctx:
-        rows = repairs.queue(ctx, status=status)
-    emit(
-        rows,
-        as_json,
-        lambda: _table(
-            rows, ("id", "record_id", "subject", "status", "requested_on", "commitment")
-        ),
-    )
-
-
-@repairs_app.command("decide")
-def repairs_decide(
-    repair_id: int,
-    decision: Annotated[str, typer.Argument(help="approve | reject")],
-    reason: Annotated[str, typer.Option("--reason")],
-    db: Db = None,
-    as_json: Json = False,
-) -> None:
-    """Approve (the record is fulfilled today; its repair rule applies) or reject."""
-    if decision not in ("approve", "reject"):
-        raise typer.BadParameter("approve or reject", param_hint="DECISION")
-    with transaction(db) as ctx:
-        data = repairs.decide(ctx, repair_id, decision == "approve", reason)
-    emit(data, as_json, lambda: out.print(f"repair request {repair_id}: {data['status']}"))
+_cases(
+    proposals_app,
+    ("proposal_id", "proposal"),
+    "pending | confirmed | rejected | ended",
+    review.queue,
+    ("id", "subject", "list", "because", "status", "proposed_on", "statement"),
+    ("confirm", "reject"),
+    review.decide,
+    "Confirm (the subject enters the list from today) or reject a proposal.",
+)
+_cases(
+    repairs_app,
+    ("repair_id", "repair request"),
+    "open | approved | rejected",
+    repairs.queue,
+    ("id", "record_id", "subject", "status", "requested_on", "commitment"),
+    ("approve", "reject"),
+    repairs.decide,
+    "Approve (the record is fulfilled today; its repair rule applies) or reject.",
+)
 
 
 @notices_app.command("send")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from trustledger.cli.app import AsOf, Db, Json, app, emit, out, transaction
+from trustledger.cli.app import AsOf, Db, Json, app, date_parser, emit, out, transaction
 from trustledger.services.integrity import commitments, reports
 
 bodies_app = typer.Typer(help="Public bodies (cn-uscc codes beginning 11).", no_args_is_help=True)
@@ -27,22 +27,8 @@ app.add_typer(commitments_app, name="commitments")
 app.add_typer(integrity_app, name="integrity")
 
 
-def _date(option: str) -> Any:
-    def parse(value: str | None) -> date | None:
-        if value is None:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise typer.BadParameter(
-                f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
-            ) from None
-
-    return parse
-
-
 def _DateOption(option: str, help_text: str) -> Any:
-    return typer.Option(option, parser=_date(option), metavar="DATE", help=help_text)
+    return typer.Option(option, parser=date_parser(option), metavar="DATE", help=help_text)
 
 
 def _print(data: Any) -> None:

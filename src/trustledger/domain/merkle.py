@@ -164,6 +164,25 @@ def _equal(a: bytes, b: bytes) -> bool:
     return hmac.compare_digest(a, b)
 
 
+def _sides(fn: int, sn: int, proof: Sequence[bytes]) -> list[bool] | None:
+    """The walk up the tree both verifications share (the loops of RFC 9162 §2.1.3.2 and
+    §2.1.4.2), from node `fn` with last node `sn`: for each hash of `proof`, whether it is the
+    left sibling (hashed first). None when the proof's length does not fit the tree."""
+    sides: list[bool] = []
+    for _ in proof:
+        if sn == 0:
+            return None
+        left = bool(fn & 1) or fn == sn
+        sides.append(left)
+        if left:
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        fn >>= 1
+        sn >>= 1
+    return sides if sn == 0 else None
+
+
 def verify_inclusion(
     leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> bool:
@@ -174,20 +193,13 @@ def verify_inclusion(
     """
     if not 0 <= index < size or not _well_formed([leaf_hash, root, *proof]):
         return False
-    fn, sn, r = index, size - 1, leaf_hash
-    for p in proof:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and _equal(r, root)
+    sides = _sides(index, size - 1, proof)
+    if sides is None:
+        return False
+    r = leaf_hash
+    for p, left in zip(proof, sides, strict=True):
+        r = node_hash(p, r) if left else node_hash(r, p)
+    return _equal(r, root)
 
 
 def verify_consistency(
@@ -214,21 +226,17 @@ def verify_consistency(
     while fn & 1:
         fn >>= 1
         sn >>= 1
+    sides = _sides(fn, sn, path[1:])
+    if sides is None:
+        return False
     fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
+    for c, left in zip(path[1:], sides, strict=True):
+        if left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and _equal(fr, first_root) and _equal(sr, second_root)
+    return _equal(fr, first_root) and _equal(sr, second_root)
 
 
 # --- which subtrees a proof needs ---------------------------------------------------------------

@@ -95,22 +95,21 @@ def _write_snapshot(
 ) -> ExportResult:
     n_records, n_subjects = repo.counts()
     directory.mkdir(parents=True, exist_ok=True)
-    task = steps.start("exporting subjects", n_subjects)
-    with PartWriter(directory / SUBJECTS, LEDGER_SUBJECTS) as writer:
-        for rows in repo.subject_rows(batch_rows):
-            writer.write(_columns(rows, LEDGER_SUBJECTS))
-            steps.advance(task, len(rows))
-        subjects_written = writer.rows
-    task = steps.start("exporting records", n_records)
-    with PartWriter(directory / RECORDS, LEDGER_RECORDS) as writer:
-        for rows in repo.record_rows(batch_rows):
-            writer.write(_columns(rows, LEDGER_RECORDS))
-            steps.advance(task, len(rows))
-        records_written = writer.rows
-    with PartWriter(directory / CONFIRMATIONS, LEDGER_CONFIRMATIONS) as writer:
-        for rows in repo.confirmation_rows(batch_rows):
-            writer.write(_columns(rows, LEDGER_CONFIRMATIONS))
-        confirmations_written = writer.rows
+    parts = (  # (file, schema, rows, step shown or None, its total)
+        (SUBJECTS, LEDGER_SUBJECTS, repo.subject_rows, "exporting subjects", n_subjects),
+        (RECORDS, LEDGER_RECORDS, repo.record_rows, "exporting records", n_records),
+        (CONFIRMATIONS, LEDGER_CONFIRMATIONS, repo.confirmation_rows, None, None),
+    )
+    written = []
+    for name, schema, batches, step, total in parts:
+        task = steps.start(step, total) if step else None
+        with PartWriter(directory / name, schema) as writer:
+            for rows in batches(batch_rows):
+                writer.write(_columns(rows, schema))
+                if task:
+                    steps.advance(task, len(rows))
+            written.append(writer.rows)
+    subjects_written, records_written, confirmations_written = written
     Manifest(
         "trustledger export",
         records_written,

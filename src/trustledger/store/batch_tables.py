@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
 )
 
-from trustledger.store.tables import Id, metadata
+from trustledger.store.tables import id_column, metadata
 
 # One row per subject for each (rulebook version, day) rescored; a rerun of the same pair
 # replaces its rows. `lists` is a JSON array of list codes, sorted.
@@ -40,7 +40,7 @@ standings = Table(
 rescores = Table(
     "rescores",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("rulebook_version", String(100), nullable=False),
     Column("as_of", Date, nullable=False),
     Column("engine", String(20), nullable=False),

@@ -26,16 +26,39 @@ metadata = MetaData()
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for the ledger.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
+
+def id_column() -> Column[int]:
+    """The surrogate key most tables have: autoincrementing on both databases."""
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def stamp(name: str) -> Column[object]:
+    """When the row was stored, by the database's clock."""
+    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def open_per_record(table: str) -> Index:
+    """At most one open case per record, held by the database (0009): of two filings at once,
+    one wins."""
+    return Index(
+        f"uq_{table}_open_record",
+        "record_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    )
+
+
 rulebooks = Table(
     "rulebooks",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("name", String(100), nullable=False),
     Column("version", String(100), nullable=False),
     Column("text", Text, nullable=False),
     Column("digest", String(64), nullable=False),
     Column("active", Boolean, nullable=False, default=False),
-    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("loaded_at"),
     UniqueConstraint("name", "version", name="uq_rulebooks_name_version"),
 )
 
@@ -45,7 +68,7 @@ sources = Table(
     Column("code", String(100), primary_key=True),
     Column("kind", String(100), nullable=False),
     Column("name", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("created_at"),
 )
 
 subjects = Table(
@@ -54,7 +77,7 @@ subjects = Table(
     Column("id", String(120), primary_key=True),  # scheme:value, normalized
     Column("kind", String(20), nullable=False),
     Column("consent", Boolean, nullable=False, server_default="0"),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("created_at"),
     # The registered name of an organization or public body (migration 0006); never a person's.
     Column("name", String(200), nullable=True),
 )
@@ -62,7 +85,7 @@ subjects = Table(
 records = Table(
     "records",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("subject", String(120), ForeignKey("subjects.id"), nullable=False),
     Column("type", String(100), nullable=False),
     Column("source", String(100), ForeignKey("sources.code"), nullable=False),
@@ -74,7 +97,7 @@ records = Table(
     Column("notified_on", Date, nullable=True),  # notice periods count from the notification
     Column("voided", Boolean, nullable=False, server_default="0"),
     Column("disputed", Boolean, nullable=False, server_default="0"),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("received_at"),
     UniqueConstraint("source", "reference", name="uq_records_source_reference"),
     Index("ix_records_subject", "subject"),
 )
@@ -82,20 +105,20 @@ records = Table(
 record_events = Table(
     "record_events",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("record_id", Id, ForeignKey("records.id"), nullable=False),
     Column("event", String(20), nullable=False),  # fulfilled | voided
     Column("on_date", Date, nullable=False),
     Column("note", Text, nullable=True),
     Column("actor", String(200), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("recorded_at"),
     Index("ix_record_events_record", "record_id"),
 )
 
 api_keys = Table(
     "api_keys",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("key_id", String(32), nullable=False, unique=True),  # public half, shown in logs
     Column("secret_hash", String(64), nullable=False),  # SHA-256 of the secret half
     Column("role", String(20), nullable=False),
@@ -103,7 +126,7 @@ api_keys = Table(
     Column("actions", Text, nullable=True),  # provider keys: JSON list of allowed actions
     Column("subject", String(120), nullable=True),  # subject keys: whom they act for
     Column("name", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("created_at"),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
@@ -123,7 +146,7 @@ def _decision() -> tuple[Column[object], ...]:
 disputes = Table(
     "disputes",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("record_id", Id, ForeignKey("records.id"), nullable=False),
     Column("subject", String(120), nullable=False),
     Column("source", String(100), nullable=False),  # the record's source, which sees the dispute
@@ -132,23 +155,16 @@ disputes = Table(
     Column("due_on", Date, nullable=False),
     Column("status", String(20), nullable=False),  # open | upheld | rejected
     *_decision(),
-    Column("filed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("filed_at"),
     Index("ix_disputes_subject", "subject"),
     Index("ix_disputes_status_due", "status", "due_on"),
-    # One open dispute per record, held by the database (0009): two filings at once, one wins.
-    Index(
-        "uq_disputes_open_record",
-        "record_id",
-        unique=True,
-        sqlite_where=text("status = 'open'"),
-        postgresql_where=text("status = 'open'"),
-    ),
+    open_per_record("disputes"),
 )
 
 proposals = Table(
     "proposals",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("subject", String(120), nullable=False),
     Column("list", String(100), nullable=False),
     Column("because", String(200), nullable=False),  # e.g. tier:D
@@ -164,7 +180,7 @@ proposals = Table(
 repairs = Table(
     "repairs",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("record_id", Id, ForeignKey("records.id"), nullable=False),
     Column("subject", String(120), nullable=False),
     Column("commitment", Text, nullable=False),
@@ -172,24 +188,17 @@ repairs = Table(
     Column("status", String(20), nullable=False),  # open | approved | rejected
     *_decision(),
     Index("ix_repairs_subject", "subject"),
-    # One open repair request per record (0009).
-    Index(
-        "uq_repairs_open_record",
-        "record_id",
-        unique=True,
-        sqlite_where=text("status = 'open'"),
-        postgresql_where=text("status = 'open'"),
-    ),
+    open_per_record("repairs"),
 )
 
 outbox = Table(
     "outbox",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("subject", String(120), nullable=False),
     Column("kind", String(40), nullable=False),  # listing | dispute | proposal | repair | expiry
     Column("payload", Text, nullable=False),  # JSON
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("created_at"),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Index("ix_outbox_unsent", "sent_at"),
 )
@@ -208,7 +217,7 @@ public_bodies = Table(
 posts = Table(
     "posts",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("body", String(120), nullable=False),
     Column("post", String(100), nullable=False),
     Column("holder", String(120), nullable=False),
@@ -221,7 +230,7 @@ posts = Table(
 commitments = Table(
     "commitments",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("source", String(100), ForeignKey("sources.code"), nullable=False),
     Column("reference", String(200), nullable=False),
     Column("body", String(120), nullable=False),
@@ -233,7 +242,7 @@ commitments = Table(
     Column("due_on", Date, nullable=False),
     Column("sme", Boolean, nullable=False, server_default="0"),
     Column("post", String(100), nullable=True),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamp("received_at"),
     UniqueConstraint("source", "reference", name="uq_commitments_source_reference"),
     Index("ix_commitments_body", "body"),
     Index("ix_commitments_counterparty", "counterparty"),
@@ -242,7 +251,7 @@ commitments = Table(
 payments = Table(
     "payments",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("commitment_id", Id, ForeignKey("commitments.id"), nullable=False),
     Column("on_date", Date, nullable=False),
     Column("amount", Numeric(18, 2), nullable=False),
@@ -252,7 +261,7 @@ payments = Table(
 complaints = Table(
     "complaints",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    id_column(),
     Column("commitment_id", Id, ForeignKey("commitments.id"), nullable=True),
     Column("subject", String(120), nullable=False),  # the complainant (the counterparty)
     Column("body", String(120), nullable=False),
@@ -264,8 +273,6 @@ complaints = Table(
     Column("filed_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("status", String(20), nullable=False),  # open | upheld | rejected
-    Column("decided_on", Date, nullable=True),
-    Column("decided_by", String(200), nullable=True),
-    Column("reason", Text, nullable=True),
+    *_decision(),
     Index("ix_complaints_status_due", "status", "due_on"),
 )

@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
@@ -21,7 +20,7 @@ from trustledger.services.admin.keys import Principal
 from trustledger.services.context import Conflict, NotFound
 from trustledger.services.intake.sources import add_source, all_sources
 from trustledger.services.log import tlog
-from trustledger.web.base import form_of, guard, ledger_of, page, refused, see_other
+from trustledger.web.base import form_post, guard, ledger_of, page, see_other
 
 router = APIRouter(include_in_schema=False)
 FAILURES = (Rejected, NotFound, Conflict, IdentifierError, RulebookInvalid)
@@ -62,17 +61,8 @@ def admin(request: Request) -> Response:
     return _admin_page(request, who, done=request.query_params.get("done"))
 
 
-@router.post("/admin/keys")
-async def create_key(request: Request) -> Response:
-    return await run_in_threadpool(_create_key, request, await form_of(request))
-
-
-def _create_key(request: Request, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.ADMIN_MANAGE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/admin/keys", Permission.ADMIN_MANAGE)
+def _create_key(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     actions = [a.strip() for a in form.get("actions", "").split(",") if a.strip()]
     try:
         role = Role(form.get("role", ""))
@@ -94,33 +84,15 @@ def _create_key(request: Request, form: Mapping[str, str]) -> Response:
     return _admin_page(request, who, created=made, secret=secret)
 
 
-@router.post("/admin/keys/{key_id}/revoke")
-async def revoke_key(request: Request, key_id: str) -> Response:
-    return await run_in_threadpool(_revoke, request, key_id, await form_of(request))
-
-
-def _revoke(request: Request, key_id: str, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.ADMIN_MANAGE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/admin/keys/{key_id}/revoke", Permission.ADMIN_MANAGE)
+def _revoke(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     with ledger_of(request).transaction(who.actor) as ctx:
-        keys.revoke_key(ctx, key_id)
+        keys.revoke_key(ctx, request.path_params["key_id"])
     return see_other(request, "/admin?done=revoked#keys")
 
 
-@router.post("/admin/rulebooks")
-async def install_rulebook(request: Request) -> Response:
-    return await run_in_threadpool(_install, request, await form_of(request))
-
-
-def _install(request: Request, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.ADMIN_MANAGE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/admin/rulebooks", Permission.ADMIN_MANAGE)
+def _install(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     try:
         rulebooks.install(ledger_of(request), form.get("text", ""), actor=who.actor)
     except FAILURES as exc:
@@ -129,17 +101,8 @@ def _install(request: Request, form: Mapping[str, str]) -> Response:
     return see_other(request, "/admin?done=rulebook#rulebooks")
 
 
-@router.post("/admin/sources")
-async def new_source(request: Request) -> Response:
-    return await run_in_threadpool(_add_source, request, await form_of(request))
-
-
-def _add_source(request: Request, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.ADMIN_MANAGE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/admin/sources", Permission.ADMIN_MANAGE)
+def _add_source(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     code, kind, name = (form.get(k, "").strip() for k in ("code", "kind", "name"))
     try:
         if not code or not name:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -23,7 +24,7 @@ from trustledger.services.context import Conflict, Context, Forbidden, NotFound
 from trustledger.services.intake import ingest, records
 from trustledger.services.intake.sources import all_sources
 from trustledger.services.integrity import commitments
-from trustledger.web.base import error, form_of, guard, ledger_of, page, refused
+from trustledger.web.base import error, form_post, guard, ledger_of, page, refused
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes; larger files go through `trustledger import`
@@ -90,17 +91,8 @@ def agency(request: Request) -> Response:
     return _agency_page(request, who)
 
 
-@router.post("/agency/records")
-async def submit(request: Request) -> Response:
-    return await run_in_threadpool(_submit, request, await form_of(request))
-
-
-def _submit(request: Request, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.RECORDS_WRITE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/agency/records", Permission.RECORDS_WRITE)
+def _submit(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     item = {k: form[k].strip() for k in TEXT_FIELDS if form.get(k, "").strip()}
     try:
         with ledger_of(request).transaction(who.actor) as ctx:
@@ -114,22 +106,8 @@ def _submit(request: Request, form: Mapping[str, str]) -> Response:
     return _agency_page(request, who, status, result=result, values=values)
 
 
-@router.post("/agency/fulfil")
-async def fulfil(request: Request) -> Response:
-    return await run_in_threadpool(_event, request, "fulfil", await form_of(request))
-
-
-@router.post("/agency/void")
-async def void(request: Request) -> Response:
-    return await run_in_threadpool(_event, request, "void", await form_of(request))
-
-
-def _event(request: Request, event: str, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.RECORDS_WRITE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+def _event(request: Request, who: Principal, form: Mapping[str, str], event: str) -> Response:
+    """`fulfil` or `void` a record of the caller's source."""
     try:
         record_id = form.get("record", "").strip()
         if not record_id.isdigit():
@@ -148,6 +126,10 @@ def _event(request: Request, event: str, form: Mapping[str, str]) -> Response:
         status = 422 if isinstance(exc, Rejected) else 404 if isinstance(exc, NotFound) else 409
         return _agency_page(request, who, status, problem=str(exc), event=event)
     return _agency_page(request, who, done=event, record=int(record_id))
+
+
+for _name in ("fulfil", "void"):
+    form_post(router, f"/agency/{_name}", Permission.RECORDS_WRITE)(partial(_event, event=_name))
 
 
 def _day(form: Mapping[str, str], field: str, required: bool = True) -> date | None:
@@ -170,17 +152,8 @@ def _refusal(exc: Exception) -> int:
     return 409
 
 
-@router.post("/agency/commitments")
-async def add_commitment(request: Request) -> Response:
-    return await run_in_threadpool(_add_commitment, request, await form_of(request))
-
-
-def _add_commitment(request: Request, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.COMMITMENTS_WRITE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/agency/commitments", Permission.COMMITMENTS_WRITE)
+def _add_commitment(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     values = {k: form.get(k, "").strip() for k in COMMITMENT_FIELDS}
     values["sme"] = "yes" if form.get("sme") else ""
     try:
@@ -211,17 +184,8 @@ def _add_commitment(request: Request, form: Mapping[str, str]) -> Response:
     return _agency_page(request, who, commitment_done=added)
 
 
-@router.post("/agency/payments")
-async def pay(request: Request) -> Response:
-    return await run_in_threadpool(_pay, request, await form_of(request))
-
-
-def _pay(request: Request, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.COMMITMENTS_WRITE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/agency/payments", Permission.COMMITMENTS_WRITE)
+def _pay(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     reference = form.get("reference", "").strip()
     try:
         if not reference:

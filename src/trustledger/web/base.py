@@ -3,12 +3,13 @@ and the guard that lets only the roles of the permission table in."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from trustledger.domain.roles import Permission, allows
 from trustledger.services.admin.keys import Principal
@@ -16,6 +17,7 @@ from trustledger.services.context import Ledger
 from trustledger.templates import render
 from trustledger.web import i18n, session
 
+FormHandler = Callable[[Request, Principal, Mapping[str, str]], Response]
 YEAR = 365 * 24 * 3600
 # No script runs on these pages; styles are the page's own. Nothing is loaded from elsewhere.
 SECURITY_HEADERS = {
@@ -128,3 +130,30 @@ def refused(request: Request, form: Mapping[str, str]) -> Response | None:
 
 def see_other(request: Request, path: str) -> RedirectResponse:
     return RedirectResponse(root(request) + path, 303)
+
+
+def form_post(
+    router: APIRouter, path: str, *any_of: Permission
+) -> Callable[[FormHandler], FormHandler]:
+    """Register `handler(request, who, form)` for a form posted to `path`. The form is read,
+    then in a thread the caller must hold one of the permissions (`guard`) and the form's CSRF
+    token must be good (`refused`) before the handler runs. Path parameters are in
+    `request.path_params`."""
+
+    def register(handler: FormHandler) -> FormHandler:
+        def guarded(request: Request, form: Mapping[str, str]) -> Response:
+            who = guard(request, *any_of)
+            if isinstance(who, Response):
+                return who
+            if (no := refused(request, form)) is not None:
+                return no
+            return handler(request, who, form)
+
+        async def endpoint(request: Request) -> Response:
+            return await run_in_threadpool(guarded, request, await form_of(request))
+
+        name = getattr(handler, "__name__", path).lstrip("_")
+        router.add_api_route(path, endpoint, methods=["POST"], name=name)
+        return handler
+
+    return register

@@ -5,13 +5,12 @@ its complaints about them (filed here), and the report to download."""
 from __future__ import annotations
 
 import json as stdjson
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 
 from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
@@ -19,18 +18,18 @@ from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.context import Conflict, NotFound
 from trustledger.services.due_process import access, consent, disputes
+from trustledger.services.due_process.access import SubjectAccess
 from trustledger.services.integrity import complaints
 from trustledger.views import html, json
 from trustledger.web import charts, i18n
 from trustledger.web.base import (
     SECURITY_HEADERS,
     error,
-    form_of,
+    form_post,
     guard,
     ledger_of,
     locale_of,
     page,
-    refused,
     see_other,
 )
 
@@ -97,19 +96,10 @@ def _me_page(request: Request, who: Principal, status: int = 200, **context: Any
     )
 
 
-@router.post("/me/complaints")
-async def file_complaint(request: Request) -> Response:
-    return await run_in_threadpool(_complain, request, await form_of(request))
-
-
-def _complain(request: Request, form: Mapping[str, str]) -> Response:
+@form_post(router, "/me/complaints", Permission.SELF_WRITE)
+def _complain(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     """A complaint about a payment owed by a public body: late, never registered, or the
     undisputed part of a disputed bill withheld. It goes to the body's supervisor."""
-    who = guard(request, Permission.SELF_WRITE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
     values = {k: form.get(k, "").strip() for k in ("grounds", "commitment", "body", "reference")}
     values["statement"] = form.get("statement", "")
     try:
@@ -142,49 +132,41 @@ def _complain(request: Request, form: Mapping[str, str]) -> Response:
     return see_other(request, f"/me?complaint={filed['id']}#complaints")
 
 
-def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+def _download(
+    request: Request, render: Callable[[SubjectAccess], str | bytes], media_type: str, name: str
+) -> Response:
+    """Everything held about the signed-in subject, rendered by `render`, as an attachment."""
+    who = guard(request, Permission.SELF_READ)
+    if isinstance(who, Response):
+        return who
+    with ledger_of(request).transaction(who.actor) as ctx:
+        found = access.subject_access(ctx, _me(who), export=True)
     headers = {
         **SECURITY_HEADERS,
-        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store",
     }
-    return Response(body, media_type=media_type, headers=headers)
+    return Response(render(found), media_type=media_type, headers=headers)
 
 
 @router.get("/me/report")
 def report(request: Request) -> Response:
     """The printable report (HTML), as `/v1/me/report` gives it."""
-    who = guard(request, Permission.SELF_READ)
-    if isinstance(who, Response):
-        return who
-    with ledger_of(request).transaction(who.actor) as ctx:
-        found = access.subject_access(ctx, _me(who), export=True)
-    return _download(html.subject_report(found), "text/html; charset=utf-8", "report.html")
+    return _download(request, html.subject_report, "text/html; charset=utf-8", "report.html")
+
+
+def _as_json(found: SubjectAccess) -> str:
+    return stdjson.dumps(json.subject_access(found), ensure_ascii=False, indent=2)
 
 
 @router.get("/me/export.json")
 def export(request: Request) -> Response:
     """Everything held, as JSON (portable)."""
-    who = guard(request, Permission.SELF_READ)
-    if isinstance(who, Response):
-        return who
-    with ledger_of(request).transaction(who.actor) as ctx:
-        found = access.subject_access(ctx, _me(who), export=True)
-    body = stdjson.dumps(json.subject_access(found), ensure_ascii=False, indent=2)
-    return _download(body, "application/json", "trustledger-export.json")
+    return _download(request, _as_json, "application/json", "trustledger-export.json")
 
 
-@router.post("/me/consent")
-async def set_consent(request: Request) -> Response:
-    return await run_in_threadpool(_consent, request, await form_of(request))
-
-
-def _consent(request: Request, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.SELF_WRITE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/me/consent", Permission.SELF_WRITE)
+def _consent(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     with ledger_of(request).transaction(who.actor) as ctx:
         consent.set_consent(ctx, _me(who), form.get("consent") == "yes")
     return see_other(request, "/me#consent")
@@ -206,17 +188,8 @@ def new_dispute(request: Request, record: int | None = None) -> Response:
     return _dispute_form(request, who, chosen=record, grounds="")
 
 
-@router.post("/me/disputes")
-async def file_dispute(request: Request) -> Response:
-    return await run_in_threadpool(_file, request, await form_of(request))
-
-
-def _file(request: Request, form: Mapping[str, str]) -> Response:
-    who = guard(request, Permission.SELF_WRITE)
-    if isinstance(who, Response):
-        return who
-    if (no := refused(request, form)) is not None:
-        return no
+@form_post(router, "/me/disputes", Permission.SELF_WRITE)
+def _file(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     grounds = form.get("grounds", "")
     chosen = form.get("record", "")
     try:

@@ -4,7 +4,9 @@ the public lists (persons masked, legal persons named) and aggregate statistics.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -15,7 +17,7 @@ from trustledger.domain.identifiers import IdentifierError
 from trustledger.domain.intake import Rejected
 from trustledger.services.admin import rulebooks
 from trustledger.services.answers import lists, statistics
-from trustledger.services.context import NotFound
+from trustledger.services.context import Context, NotFound
 from trustledger.services.integrity import reports
 from trustledger.web import charts, i18n
 from trustledger.web.base import current, error, ledger_of, locale_of, page, public_actor
@@ -35,35 +37,43 @@ def home(request: Request) -> HTMLResponse:
     return page(request, "web/home.html", who=current(request), book=book, version=__version__)
 
 
+def _shown(
+    request: Request,
+    name: str,
+    read: Callable[[Context], dict[str, Any]],
+    missing: tuple[type[Exception], ...] = (NotFound,),
+) -> HTMLResponse:
+    """A public page showing what `read` finds in one transaction; a 404 page when it finds
+    nothing (`missing`)."""
+    try:
+        with ledger_of(request).transaction(public_actor(request)) as ctx:
+            found = read(ctx)
+    except missing:
+        return error(request, 404, "not_found", current(request))
+    return page(request, name, who=current(request), **found)
+
+
 @router.get("/rulebook", response_class=HTMLResponse)
 def rulebook(request: Request, version: str | None = None) -> HTMLResponse:
     """Every record type, list and measure with its legal basis and period."""
-    try:
-        with ledger_of(request).transaction(public_actor(request)) as ctx:
-            found = rulebooks.versions(ctx, version or None)
-    except NotFound:
-        return error(request, 404, "not_found", current(request))
-    return page(request, "web/rulebook.html", who=current(request), v=found)
+    return _shown(
+        request, "web/rulebook.html", lambda ctx: {"v": rulebooks.versions(ctx, version or None)}
+    )
 
 
 @router.get("/rulebook/diff", response_class=HTMLResponse)
 def rulebook_diff(request: Request) -> HTMLResponse:
     """What changed between two stored versions (`?from=V1&to=V2`)."""
     old, new = request.query_params.get("from", ""), request.query_params.get("to", "")
-    try:
-        with ledger_of(request).transaction(public_actor(request)) as ctx:
-            versions = rulebooks.versions(ctx).versions
-            found = rulebooks.diff(ctx, old, new) if old and new else None
-    except NotFound:
-        return error(request, 404, "not_found", current(request))
-    return page(
+    return _shown(
         request,
         "web/diff.html",
-        who=current(request),
-        versions=versions,
-        old=old,
-        new=new,
-        diff=found,
+        lambda ctx: {
+            "versions": rulebooks.versions(ctx).versions,
+            "diff": rulebooks.diff(ctx, old, new) if old and new else None,
+            "old": old,
+            "new": new,
+        },
     )
 
 
@@ -145,36 +155,21 @@ def _days_chart(request: Request, bands: dict[str, int], name: str) -> Markup:
 def public_bodies(request: Request) -> HTMLResponse:
     """The government integrity ranking: every public body, best first, with its arrears,
     on-time rate, median days to pay and their distribution."""
-    try:
-        with ledger_of(request).transaction(public_actor(request)) as ctx:
-            rows = reports.ranking(ctx)
-            day = ctx.today
-    except NotFound:
-        return error(request, 404, "not_found", current(request))
-    return page(
-        request,
-        "web/bodies.html",
-        who=current(request),
-        rows=rows,
-        day=day,
-        charts={r["subject"]: _days_chart(request, r["days_to_pay"], r["name"]) for r in rows},
-    )
+
+    def read(ctx: Context) -> dict[str, Any]:
+        rows = reports.ranking(ctx)
+        charts = {r["subject"]: _days_chart(request, r["days_to_pay"], r["name"]) for r in rows}
+        return {"rows": rows, "day": ctx.today, "charts": charts}
+
+    return _shown(request, "web/bodies.html", read)
 
 
 @router.get("/public-bodies/{body_id}", response_class=HTMLResponse)
 def public_body(request: Request, body_id: str) -> HTMLResponse:
     """One public body: its standing, posts, units, commitments and overdue ones."""
-    try:
-        with ledger_of(request).transaction(public_actor(request)) as ctx:
-            found = reports.body(ctx, body_id)
-    except NotFound:
-        return error(request, 404, "not_found", current(request))
-    except (IdentifierError, Rejected):
-        return error(request, 404, "not_found", current(request))
-    return page(
-        request,
-        "web/body.html",
-        who=current(request),
-        b=found,
-        chart=_days_chart(request, found["days_to_pay"], found["name"]),
-    )
+
+    def read(ctx: Context) -> dict[str, Any]:
+        found = reports.body(ctx, body_id)
+        return {"b": found, "chart": _days_chart(request, found["days_to_pay"], found["name"])}
+
+    return _shown(request, "web/body.html", read, (NotFound, IdentifierError, Rejected))

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import Instant
+from trustledger.api.schemas import Instant, examples
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.log import audit
@@ -37,26 +37,22 @@ class AuditEventOut(BaseModel):
 
 
 class AuditPageOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "limit": 100,
+            "offset": 0,
+            "events": [
                 {
-                    "limit": 100,
-                    "offset": 0,
-                    "events": [
-                        {
-                            "id": 1,
-                            "at": "2026-06-01T08:30:12.345678+00:00",
-                            "actor": "provider:k3f9a1c0",
-                            "action": "check",
-                            "subject": "cn-rid:11010519491231002X",
-                            "detail": {"action": "travel.flight", "decision": "deny"},
-                            "log_index": 0,
-                            "leaf_hash": HASH_1,
-                        }
-                    ],
+                    "id": 1,
+                    "at": "2026-06-01T08:30:12.345678+00:00",
+                    "actor": "provider:k3f9a1c0",
+                    "action": "check",
+                    "subject": "cn-rid:11010519491231002X",
+                    "detail": {"action": "travel.flight", "decision": "deny"},
+                    "log_index": 0,
+                    "leaf_hash": HASH_1,
                 }
-            ]
+            ],
         }
     )
     limit: int
@@ -70,27 +66,23 @@ class HeadOut(BaseModel):
 
 
 class VerificationOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "ok": True,
-                    "checked": 2,
-                    "broken_id": None,
-                    "problem": None,
-                    "message": None,
-                    "head": {"id": 2, "hash": HASH_2},
-                },
-                {
-                    "ok": False,
-                    "checked": 1,
-                    "broken_id": 2,
-                    "problem": "altered",
-                    "message": "event 2: stored hash does not match its content (altered)",
-                    "head": {"id": 2, "hash": HASH_2},
-                },
-            ]
-        }
+    model_config = examples(
+        {
+            "ok": True,
+            "checked": 2,
+            "broken_id": None,
+            "problem": None,
+            "message": None,
+            "head": {"id": 2, "hash": HASH_2},
+        },
+        {
+            "ok": False,
+            "checked": 1,
+            "broken_id": 2,
+            "problem": "altered",
+            "message": "event 2: stored hash does not match its content (altered)",
+            "head": {"id": 2, "hash": HASH_2},
+        },
     )
     ok: bool
     checked: int = Field(description="events found intact before the first broken link")

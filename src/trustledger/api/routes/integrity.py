@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from trustledger.api.auth import LedgerDep, public_actor, require
 from trustledger.api.problems import responses
-from trustledger.api.schemas import Day, Id, Plain, Text
+from trustledger.api.schemas import Day, Id, Plain, Text, examples
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.integrity import commitments, complaints, reports
@@ -29,22 +29,18 @@ def _source(caller: Principal) -> str:
 
 
 class CommitmentIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "body": "cn-uscc:111100000000000030",
-                    "counterparty": "cn-uscc:91350100M000100Y43",
-                    "kind": "payment",
-                    "amount": "10000.00",
-                    "accepted_on": "2026-02-01",
-                    "sme": True,
-                    "post": "director",
-                    "reference": "INV-2026-0042",
-                }
-            ]
+    model_config = examples(
+        {
+            "body": "cn-uscc:111100000000000030",
+            "counterparty": "cn-uscc:91350100M000100Y43",
+            "kind": "payment",
+            "amount": "10000.00",
+            "accepted_on": "2026-02-01",
+            "sme": True,
+            "post": "director",
+            "reference": "INV-2026-0042",
         },
+        forbid=True,
     )
     body: Plain
     counterparty: Plain
@@ -58,18 +54,13 @@ class CommitmentIn(BaseModel):
 
 
 class PaymentIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"on": "2026-03-10", "amount": "4000"}]}
-    )
+    model_config = examples({"on": "2026-03-10", "amount": "4000"}, forbid=True)
     on: Day
     amount: Plain
 
 
 class ComplaintDecision(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"outcome": "upheld", "reason": "The bill is overdue."}]},
-    )
+    model_config = examples({"outcome": "upheld", "reason": "The bill is overdue."}, forbid=True)
     outcome: Literal["upheld", "rejected"]
     reason: Text
 

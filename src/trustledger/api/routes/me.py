@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import Day, Id, Plain, Text
+from trustledger.api.schemas import Day, Id, Plain, Text, examples
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import access, consent, disputes, repairs, review
@@ -27,52 +27,40 @@ def _me(caller: Principal) -> str:
 
 
 class ConsentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"consent": True}]})
+    model_config = examples({"consent": True}, forbid=True)
     consent: bool
 
 
 class DisputeIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "record": 17,
-                    "grounds": "The judgment was performed on 2026-02-01; receipt attached.",
-                }
-            ]
+    model_config = examples(
+        {
+            "record": 17,
+            "grounds": "The judgment was performed on 2026-02-01; receipt attached.",
         },
+        forbid=True,
     )
     record: Id
     grounds: Text
 
 
 class RepairIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"record": 17, "commitment": "I will pay the remaining 20,000 yuan by 2026-12-31."}
-            ]
-        },
+    model_config = examples(
+        {"record": 17, "commitment": "I will pay the remaining 20,000 yuan by 2026-12-31."},
+        forbid=True,
     )
     record: Id
     commitment: Text
 
 
 class ComplaintIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "source": "city-integrity",
-                    "reference": "INV-2026-0042",
-                    "grounds": "late",
-                    "statement": "Accepted on 2026-02-01, due 2026-03-03, still unpaid.",
-                }
-            ]
+    model_config = examples(
+        {
+            "source": "city-integrity",
+            "reference": "INV-2026-0042",
+            "grounds": "late",
+            "statement": "Accepted on 2026-02-01, due 2026-03-03, still unpaid.",
         },
+        forbid=True,
     )
     grounds: Literal["late", "unregistered", "withheld"]
     statement: Text
@@ -82,13 +70,9 @@ class ComplaintIn(BaseModel):
 
 
 class StatementIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"statement": "My business was closed by the flood; the arrears are being paid."}
-            ]
-        },
+    model_config = examples(
+        {"statement": "My business was closed by the flood; the arrears are being paid."},
+        forbid=True,
     )
     statement: Text
 

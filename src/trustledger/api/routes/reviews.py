@@ -2,41 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.schemas import Id, Text
+from trustledger.api.schemas import Id, Text, examples
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
+from trustledger.services.context import Context
 from trustledger.services.due_process import disputes, repairs, review
 
 router = APIRouter(prefix="/v1", tags=["review"])
 
 
 class DisputeDecision(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"outcome": "upheld", "reason": "The court confirmed performance on 2026-02-01."}
-            ]
-        },
+    model_config = examples(
+        {"outcome": "upheld", "reason": "The court confirmed performance on 2026-02-01."},
+        forbid=True,
     )
     outcome: Literal["upheld", "rejected"]
     reason: Text
 
 
 class Decision(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"approve": True, "reason": "Commitment is credible; first instalment paid."}
-            ]
-        },
+    model_config = examples(
+        {"approve": True, "reason": "Commitment is credible; first instalment paid."}, forbid=True
     )
     approve: bool
     reason: Text
@@ -66,43 +59,62 @@ def decide_dispute(
         return disputes.decide(ctx, dispute_id, body.outcome, body.reason)
 
 
-@router.get("/proposals", summary="Review proposals for lists with review: required")
-def list_proposals(
-    ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.PROPOSALS_DECIDE))],
-    status: Literal["pending", "confirmed", "rejected", "ended"] | None = None,
-) -> list[dict[str, Any]]:
-    with ledger.transaction(caller.actor) as ctx:
-        return review.queue(ctx, status=status)
+def _decided_yes_or_no(
+    kind: str,
+    permission: Permission,
+    statuses: Any,
+    queue: Callable[..., list[dict[str, Any]]],
+    decide: Callable[[Context, int, bool, str], dict[str, Any]],
+    summaries: tuple[str, str],
+) -> None:
+    """`GET /{kind}s` (filtered by a status of `statuses`, a Literal) and `POST
+    /{kind}s/{{kind}_id}/decision` for a kind of case decided yes or no. The annotations that
+    depend on the kind are set on the endpoints below: annotations written in the source are
+    read as strings in the module's namespace, where these arguments are not."""
+    caller = Annotated[Principal, Depends(require(permission))]
+
+    def list_cases(
+        ledger: LedgerDep, caller: Principal, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        with ledger.transaction(caller.actor) as ctx:
+            return queue(ctx, status=status)
+
+    def decide_case(
+        case_id: int, body: Decision, ledger: LedgerDep, caller: Principal
+    ) -> dict[str, Any]:
+        with ledger.transaction(caller.actor) as ctx:
+            return decide(ctx, case_id, body.approve, body.reason)
+
+    list_cases.__annotations__.update(caller=caller, status=statuses | None)
+    decide_case.__annotations__.update(
+        caller=caller, case_id=Annotated[Id, Path(alias=f"{kind}_id")]
+    )
+    list_summary, decide_summary = summaries
+    router.add_api_route(
+        f"/{kind}s", list_cases, methods=["GET"], summary=list_summary, name=f"list_{kind}s"
+    )
+    router.add_api_route(
+        f"/{kind}s/{{{kind}_id}}/decision",
+        decide_case,
+        methods=["POST"],
+        summary=decide_summary,
+        name=f"decide_{kind}",
+    )
 
 
-@router.post("/proposals/{proposal_id}/decision", summary="Confirm or reject a proposal")
-def decide_proposal(
-    proposal_id: Id,
-    body: Decision,
-    ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.PROPOSALS_DECIDE))],
-) -> dict[str, Any]:
-    with ledger.transaction(caller.actor) as ctx:
-        return review.decide(ctx, proposal_id, body.approve, body.reason)
-
-
-@router.get("/repairs", summary="Credit repair requests")
-def list_repairs(
-    ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.REPAIRS_DECIDE))],
-    status: Literal["open", "approved", "rejected"] | None = None,
-) -> list[dict[str, Any]]:
-    with ledger.transaction(caller.actor) as ctx:
-        return repairs.queue(ctx, status=status)
-
-
-@router.post("/repairs/{repair_id}/decision", summary="Approve or reject a repair request")
-def decide_repair(
-    repair_id: Id,
-    body: Decision,
-    ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.REPAIRS_DECIDE))],
-) -> dict[str, Any]:
-    with ledger.transaction(caller.actor) as ctx:
-        return repairs.decide(ctx, repair_id, body.approve, body.reason)
+_decided_yes_or_no(
+    "proposal",
+    Permission.PROPOSALS_DECIDE,
+    Literal["pending", "confirmed", "rejected", "ended"],
+    review.queue,
+    review.decide,
+    ("Review proposals for lists with review: required", "Confirm or reject a proposal"),
+)
+_decided_yes_or_no(
+    "repair",
+    Permission.REPAIRS_DECIDE,
+    Literal["open", "approved", "rejected"],
+    repairs.queue,
+    repairs.decide,
+    ("Credit repair requests", "Approve or reject a repair request"),
+)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from trustledger.api.auth import LedgerDep, require
 from trustledger.api.problems import responses
-from trustledger.api.schemas import Day, Plain, ScoreOut
+from trustledger.api.schemas import Day, Plain, ScoreOut, examples
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
 from trustledger.services.answers import standing
@@ -39,10 +39,7 @@ def score(
 
 
 class NameIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"name": "Example Construction Co., Ltd."}]},
-    )
+    model_config = examples({"name": "Example Construction Co., Ltd."}, forbid=True)
     name: Plain = Field(description="The registered name, at most 200 characters.")
 
 

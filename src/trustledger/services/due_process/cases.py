@@ -7,7 +7,8 @@ to the subject are written in the same transaction, so they exist exactly when t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from trustledger.domain.cases import CaseDecided, CaseKind, reason_given
@@ -64,3 +65,17 @@ def decide(
     row = cases.get(case_id)
     assert row is not None
     return plain_row(row)
+
+
+def by_deadline(
+    kind: CaseKind, rows: Iterable[dict[str, Any]], day: date, *, hide: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Cases with a deadline as a queue shows them: each marked `overdue` (open past its due
+    day); overdue ones first (escalated), then open before decided, then by due date. `hide`
+    names columns left out."""
+    views = []
+    for row in rows:
+        view = {k: v for k, v in plain_row(row).items() if k not in hide}
+        view["overdue"] = row["status"] == kind.open and row["due_on"] < day
+        views.append(view)
+    return sorted(views, key=lambda v: (not v["overdue"], v["status"] != "open", v["due_on"]))

@@ -7,7 +7,6 @@ Rejected: the reason is kept and shown to the subject.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from trustledger.domain.cases import DISPUTE, DisputeStatus
@@ -75,13 +74,6 @@ def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, 
     }
 
 
-def _view(row: dict[str, Any], day: date) -> dict[str, Any]:
-    out = plain_row(row)
-    out.pop("filed_at", None)
-    out["overdue"] = row["status"] == DisputeStatus.OPEN and row["due_on"] < day
-    return out
-
-
 def queue(
     ctx: Context,
     *,
@@ -91,8 +83,7 @@ def queue(
 ) -> list[dict[str, Any]]:
     """Disputes, overdue ones first (escalated), then by due date."""
     rows = ctx.uow.disputes.find(status=status, source=source, subject=subject)
-    views = [_view(r, ctx.today) for r in rows]
-    return sorted(views, key=lambda v: (not v["overdue"], v["status"] != "open", v["due_on"]))
+    return cases.by_deadline(DISPUTE, rows, ctx.today, hide=("filed_at",))
 
 
 def decide(ctx: Context, dispute_id: int, outcome: str, reason: str) -> dict[str, Any]:

@@ -8,12 +8,11 @@ be decided within `commitments.decide_within`; overdue complaints come first in 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from trustledger.domain.cases import COMPLAINT, ComplaintStatus
 from trustledger.domain.intake import Rejected
-from trustledger.services.context import Context, NotFound, plain_row
+from trustledger.services.context import Context, NotFound
 from trustledger.services.due_process import cases
 from trustledger.services.integrity.commitments import body_id, rules
 
@@ -87,12 +86,6 @@ def file(
     }
 
 
-def _view(row: dict[str, Any], day: date) -> dict[str, Any]:
-    out = plain_row(row)
-    out["overdue"] = row["status"] == ComplaintStatus.OPEN and row["due_on"] < day
-    return out
-
-
 def queue(
     ctx: Context,
     *,
@@ -107,8 +100,7 @@ def queue(
         found = ctx.uow.sources.get(source)
         supervisor = found.kind if found else "(none)"
     rows = ctx.uow.complaints.find(status=status, subject=subject, supervisor=supervisor)
-    views = [_view(r, ctx.today) for r in rows]
-    return sorted(views, key=lambda v: (not v["overdue"], v["status"] != "open", v["due_on"]))
+    return cases.by_deadline(COMPLAINT, rows, ctx.today)
 
 
 def decide(ctx: Context, complaint_id: int, outcome: str, reason: str) -> dict[str, Any]:
