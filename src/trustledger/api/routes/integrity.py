@@ -11,7 +11,6 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from trustledger.api.auth import LedgerDep, public_actor, require
-from trustledger.api.problems import responses
 from trustledger.api.schemas import Day, Id, Plain, Text, examples
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
@@ -20,7 +19,6 @@ from trustledger.services.integrity import commitments, complaints, reports
 router = APIRouter(prefix="/v1", tags=["integrity"])
 Writer = Annotated[Principal, Depends(require(Permission.COMMITMENTS_WRITE))]
 Reader = Annotated[Principal, Depends(require(Permission.COMMITMENTS_READ))]
-WRITES = responses(401, 403, 404, 409)
 
 
 def _source(caller: Principal) -> str:
@@ -65,7 +63,7 @@ class ComplaintDecision(BaseModel):
     reason: Text
 
 
-@router.post("/commitments", summary="Register a commitment of a public body", responses=WRITES)
+@router.post("/commitments", summary="Register a commitment of a public body")
 def add_commitment(body: CommitmentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
     """Re-sending is idempotent (`status: duplicate`); other content under the same reference is
     a 409 naming the fields. Overdue, it counts for the body from the day after `due_on`."""
@@ -73,14 +71,14 @@ def add_commitment(body: CommitmentIn, ledger: LedgerDep, caller: Writer) -> dic
         return commitments.add_commitment(ctx, _source(caller), **body.model_dump())
 
 
-@router.post("/commitments/{reference}/payments", summary="Record a payment", responses=WRITES)
+@router.post("/commitments/{reference}/payments", summary="Record a payment")
 def pay(reference: str, body: PaymentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
     """Partial payments add up; payment in full keeps the commitment (its record ends)."""
     with ledger.transaction(caller.actor) as ctx:
         return commitments.pay(ctx, _source(caller), reference, body.on, body.amount)
 
 
-@router.get("/commitments", summary="Commitments", responses=responses(401, 403))
+@router.get("/commitments", summary="Commitments")
 def list_commitments(
     ledger: LedgerDep,
     caller: Reader,
@@ -106,7 +104,6 @@ def public_bodies(
 
 @router.get(
     "/public-bodies/{body}", summary="A public body and its commitments (public)",
-    responses=responses(404),
 )  # fmt: skip
 def public_body(
     request: Request, body: str, ledger: LedgerDep, as_of: date | None = None
@@ -132,7 +129,6 @@ def publication(
 
 @router.get(
     "/officials/{person}", summary="An official's accountability report",
-    responses=responses(401, 403),
 )  # fmt: skip
 def official(
     person: str,
@@ -162,7 +158,7 @@ def list_complaints(
         )
 
 
-@router.post("/complaints/{complaint_id}/decision", summary="Decide a complaint", responses=WRITES)
+@router.post("/complaints/{complaint_id}/decision", summary="Decide a complaint")
 def decide_complaint(
     complaint_id: Id, body: ComplaintDecision, ledger: LedgerDep, caller: Decider
 ) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from trustledger.api.auth import LedgerDep, public_actor, require
-from trustledger.api.problems import responses
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.log import tlog
@@ -60,7 +59,6 @@ def key(ledger: LedgerDep, request: Request) -> dict[str, Any]:
     "/proof",
     response_model=ProofOut,
     summary="Inclusion proof of one event",
-    responses=responses(401, 403, 404),
 )
 def proof(
     ledger: LedgerDep,
@@ -79,7 +77,6 @@ def proof(
     "/consistency",
     response_model=ConsistencyOut,
     summary="Consistency proof between two tree sizes",
-    responses=responses(404),
 )
 def consistency(
     ledger: LedgerDep,

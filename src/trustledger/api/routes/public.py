@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from trustledger.api.auth import LedgerDep, public_actor
-from trustledger.api.problems import responses
 from trustledger.api.schemas import Day, ListOut, RulebookOut
 from trustledger.services.admin import rulebooks
 from trustledger.services.answers import lists
@@ -21,7 +20,6 @@ router = APIRouter(prefix="/v1", tags=["public"])
     "/rulebook",
     response_model=RulebookOut,
     summary="The rulebook (active or a version)",
-    responses=responses(404),
 )
 def rulebook(request: Request, ledger: LedgerDep, version: str | None = None) -> dict[str, object]:
     with ledger.transaction(public_actor(request)) as ctx:
@@ -32,7 +30,6 @@ def rulebook(request: Request, ledger: LedgerDep, version: str | None = None) ->
     "/lists/{code}",
     response_model=ListOut,
     summary="A public list: persons masked, organizations and public bodies named",
-    responses=responses(404),
 )
 def public_list(
     request: Request,

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from trustledger.api.auth import LedgerDep, require
-from trustledger.api.problems import responses
 from trustledger.api.schemas import Day, Plain, ScoreOut, examples
 from trustledger.domain.roles import Permission
 from trustledger.services.admin.keys import Principal
@@ -24,7 +23,6 @@ router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
     "/{subject}/score",
     response_model=ScoreOut,
     summary="Score, tier, lists, measures",
-    responses=responses(401, 403, 404),
 )
 def score(
     subject: str,
@@ -53,7 +51,6 @@ class NameOut(BaseModel):
     "/{subject}/name",
     response_model=NameOut,
     summary="Set an organization's or public body's registered name",
-    responses=responses(401, 403),
 )
 def set_name(
     subject: str,
