@@ -38,12 +38,10 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     Index,
     Integer,
     String,
     Table,
-    Text,
     func,
     literal,
     select,
@@ -59,11 +57,7 @@ audit_events = Table(
     "audit_events",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=False),  # assigned by append, gapless
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("action", String(100), nullable=False),
-    Column("subject", String(120), nullable=True),
-    Column("detail", Text, nullable=False),  # canonical JSON object
+    *tlog.event_columns(),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_events_subject", "subject"),

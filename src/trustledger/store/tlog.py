@@ -48,15 +48,25 @@ DEFAULT_ORIGIN = "trustledger.example/log"
 # The queue: `id` is the event's id (a sequence, so writers never wait for each other; ids of
 # rolled-back writes are simply never used). Events from before the switch keep their
 # `audit_events` id (migration 0007), and new ids continue after them.
+
+
+def event_columns() -> list[Column[Any]]:
+    """What an event is, in the queue, the leaves and the frozen chain: when, who, what, about
+    whom, and the detail as canonical JSON."""
+    return [
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("actor", String(200), nullable=False),
+        Column("action", String(100), nullable=False),
+        Column("subject", String(120), nullable=True),
+        Column("detail", Text, nullable=False),
+    ]
+
+
 log_queue = Table(
     "log_queue",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("action", String(100), nullable=False),
-    Column("subject", String(120), nullable=True),
-    Column("detail", Text, nullable=False),
+    *event_columns(),
     Index("ix_log_queue_subject", "subject"),
     sqlite_autoincrement=True,  # never reuse the id of an event integrated (deleted) since
 )
@@ -66,11 +76,7 @@ log_leaves = Table(
     metadata,
     Column("idx", Id, primary_key=True, autoincrement=False),
     Column("event_id", Id, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("action", String(100), nullable=False),
-    Column("subject", String(120), nullable=True),
-    Column("detail", Text, nullable=False),
+    *event_columns(),
     Column("leaf_hash", String(64), nullable=False),
     Index("ix_log_leaves_event_id", "event_id", unique=True),
     Index("ix_log_leaves_subject", "subject"),
