@@ -158,8 +158,8 @@ def write_script(
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds used so far by a live process and its live descendants."""
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """{pid: (parent pid, CPU seconds so far)} of every live process."""
     table: dict[int, tuple[int, float]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -170,12 +170,24 @@ def tree_cpu(root: int) -> float:
             continue
         fields = stat[stat.rfind(")") + 2 :].split()
         table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
+    return table
+
+
+def process_tree(root: int, table: dict[int, tuple[int, float]] | None = None) -> set[int]:
+    """A process and its live descendants."""
+    table = _proc_table() if table is None else table
     tree, grew = {root}, True
     while grew:
         more = {pid for pid, (parent, _) in table.items() if parent in tree} - tree
         tree |= more
         grew = bool(more)
-    return sum(table[pid][1] for pid in tree if pid in table)
+    return tree & set(table)
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds used so far by a live process and its live descendants."""
+    table = _proc_table()
+    return sum(table[pid][1] for pid in process_tree(root, table))
 
 
 def machine_busy() -> float:
