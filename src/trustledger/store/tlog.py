@@ -220,15 +220,24 @@ class NodeReader:
         return self.cache[key]
 
 
+@dataclass(frozen=True)
+class Integrated:
+    """What one integration did: the events it made leaves, and the checkpoint it signed (None
+    when the latest checkpoint already covered the tree)."""
+
+    count: int
+    signed: StoredCheckpoint | None
+
+
 def integrate(
     conn: Connection,
     *,
     configured_key: str | None = None,
     max_batch: int = 10_000,
     sign: bool = True,
-) -> int:
-    """Move up to `max_batch` queued events into the tree and sign a checkpoint. Returns the
-    number integrated. Runs in the caller's transaction; the caller commits."""
+) -> Integrated:
+    """Move up to `max_batch` queued events into the tree and sign a checkpoint. Runs in the
+    caller's transaction; the caller commits."""
     state = _lock_state(conn)
     size = int(state.size)
     queued = conn.execute(
@@ -269,18 +278,23 @@ def integrate(
         root = tree.root()
     else:
         root = merkle.root_at(reader, size)
+    signed = None
     if sign:
         latest = conn.execute(select(func.max(log_checkpoints.c.tree_size))).scalar()
         if latest is None or int(latest) < size:
             key = signer_key(conn, configured_key)
             signer = Signer.parse(key)
             note = sign_checkpoint(Checkpoint(signer.name, size, root), signer)
+            signed = StoredCheckpoint(size, root.hex(), datetime.now(UTC), note)
             conn.execute(
                 insert(log_checkpoints).values(
-                    tree_size=size, root_hash=root.hex(), timestamp=datetime.now(UTC), note=note
+                    tree_size=size,
+                    root_hash=signed.root_hash,
+                    timestamp=signed.timestamp,
+                    note=note,
                 )
             )
-    return len(queued)
+    return Integrated(len(queued), signed)
 
 
 def _checkpoint(row: Any) -> StoredCheckpoint:
@@ -347,35 +361,74 @@ class LogVerification:
     leaves: int
     checkpoints: int
     problems: list[str]
+    witnessed: int | None = None  # checkpoints held by the witness (None: no witness set)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "leaves": self.leaves,
             "checkpoints": self.checkpoints,
+            "witnessed": self.witnessed,
             "problems": self.problems,
         }
 
 
-def verify(conn: Connection, vkey: str, batch: int = 1000) -> LogVerification:
-    """Rebuild the tree from the stored leaves' content and check every signed checkpoint.
-
-    Altered, deleted, reordered or missing leaves change a root that a signed checkpoint
-    commits to; a checkpoint past the end of the leaves means the tail was truncated."""
+def _signed(cp: StoredCheckpoint, vkey: str, where: str, problems: list[str]) -> None:
+    """Report a checkpoint whose note does not carry the log's signature over its size and
+    root."""
     from trustledger.domain.checkpoint import NoteError, open_checkpoint
 
+    try:
+        opened = open_checkpoint(cp.note, [vkey])
+    except NoteError as e:
+        problems.append(f"{where} {cp.tree_size}: the signed note does not verify ({e})")
+        return
+    if opened.size != cp.tree_size or opened.root.hex() != cp.root_hash:
+        problems.append(f"{where} {cp.tree_size}: the stored size or root is not the note's")
+
+
+def _against_witness(
+    stored: list[StoredCheckpoint], witnessed: list[StoredCheckpoint], problems: list[str]
+) -> None:
+    """Every checkpoint the witness holds is in the database, unchanged."""
+    held = {cp.tree_size: cp for cp in stored}
+    for cp in witnessed:
+        mine = held.get(cp.tree_size)
+        if mine is None:
+            problems.append(
+                f"checkpoint {cp.tree_size}: held by the witness, missing from the database "
+                "(removed)"
+            )
+        elif mine.root_hash != cp.root_hash or mine.note != cp.note:
+            problems.append(
+                f"checkpoint {cp.tree_size}: the database's differs from the witness's (rewritten)"
+            )
+
+
+def verify(
+    conn: Connection,
+    vkey: str,
+    batch: int = 1000,
+    witnessed: list[StoredCheckpoint] | None = None,
+) -> LogVerification:
+    """Rebuild the tree from the stored leaves' content and check every signed checkpoint, the
+    database's and (if given) the witness's.
+
+    Altered, deleted, reordered or missing leaves change a root that a signed checkpoint
+    commits to; a checkpoint past the end of the leaves means the tail was truncated. A
+    checkpoint the witness holds must also be in the database, unchanged: the witness keeps
+    what someone with the database's owner rights could otherwise delete or re-sign."""
     problems: list[str] = []
     stored = checkpoints(conn)
     by_size: dict[int, list[StoredCheckpoint]] = {}
     for cp in stored:
         by_size.setdefault(cp.tree_size, []).append(cp)
-        try:
-            opened = open_checkpoint(cp.note, [vkey])
-        except NoteError as e:
-            problems.append(f"checkpoint {cp.tree_size}: the signed note does not verify ({e})")
-            continue
-        if opened.size != cp.tree_size or opened.root.hex() != cp.root_hash:
-            problems.append(f"checkpoint {cp.tree_size}: the stored size or root is not the note's")
+        _signed(cp, vkey, "checkpoint", problems)
+    if witnessed is not None:
+        _against_witness(stored, witnessed, problems)
+        for cp in witnessed:
+            by_size.setdefault(cp.tree_size, []).append(cp)
+            _signed(cp, vkey, "witness checkpoint", problems)
     memory = merkle.MemoryNodeStore()
     rows = conn.execute(
         select(log_leaves).order_by(log_leaves.c.idx).execution_options(yield_per=batch)
@@ -404,12 +457,15 @@ def verify(conn: Connection, vkey: str, batch: int = 1000) -> LogVerification:
         expected += 1
         check_at(memory.size)
     size = memory.size
-    for cp in stored:
+    for cp in [*stored, *(witnessed or [])]:
         if cp.tree_size > size:
             problems.append(
                 f"checkpoint {cp.tree_size} is past the last leaf ({size}): leaves truncated"
             )
-    return LogVerification(not problems, size, len(stored), problems)
+    # A problem found twice (a checkpoint both stored and witnessed) is said once.
+    problems = list(dict.fromkeys(problems))
+    count = None if witnessed is None else len(witnessed)
+    return LogVerification(not problems, size, len(stored), problems, count)
 
 
 @dataclass(frozen=True)
@@ -429,7 +485,7 @@ class LogRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def integrate(self, configured_key: str | None = None, max_batch: int = 10_000) -> int:
+    def integrate(self, configured_key: str | None = None, max_batch: int = 10_000) -> Integrated:
         return integrate(self.conn, configured_key=configured_key, max_batch=max_batch)
 
     def pending(self) -> bool:
@@ -470,5 +526,5 @@ class LogRepository:
     def consistency_proof(self, first: int, second: int) -> list[bytes]:
         return consistency_proof(self.conn, first, second)
 
-    def verify(self, vkey: str) -> LogVerification:
-        return verify(self.conn, vkey)
+    def verify(self, vkey: str, witnessed: list[StoredCheckpoint] | None = None) -> LogVerification:
+        return verify(self.conn, vkey, witnessed=witnessed)
