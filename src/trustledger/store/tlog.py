@@ -16,10 +16,12 @@ with microseconds; its hash is SHA-256(0x00 || leaf).
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -43,7 +45,7 @@ from sqlalchemy import (
 
 from trustledger.domain import merkle
 from trustledger.domain.checkpoint import Checkpoint, Signer, generate_signer, sign_checkpoint
-from trustledger.store.tables import Id, metadata
+from trustledger.store.tables import Id, metadata, records
 
 DEFAULT_ORIGIN = "trustledger.example/log"
 
@@ -158,6 +160,94 @@ def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
     lock, nothing read; the database's sequence gives each its id."""
     if rows:
         conn.execute(_QUEUE, rows)
+
+
+# --- the ledger's rows in the log ------------------------------------------------------------
+#
+# Every write of a `records` row through the store (a void, a fulfilment, a dispute's mark, a
+# single record received) queues, in the same transaction, a `record.row` event holding the
+# SHA-256 of the row as written. `verify` compares each record's row with the last hash the
+# log holds for it: a row changed or removed without going through the ledger is reported.
+# (Records inserted in batches of more than one are covered once their batch event carries
+# their hashes: not yet.)
+
+ROW_EVENT = "record.row"
+ROW_ACTOR = "ledger"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def row_sha256(row: Mapping[Any, Any]) -> str:
+    """SHA-256 of a `records` row: canonical JSON of every column, as the database holds it."""
+    return hashlib.sha256(
+        _canonical({k: _plain(v) for k, v in row.items()}).encode("utf-8")
+    ).hexdigest()
+
+
+def queue_row_hashes(conn: Connection, record_ids: list[int]) -> None:
+    """Queue a `record.row` event for each of these records' rows as they stand now (call it
+    right after writing them, in the same transaction)."""
+    if not record_ids:
+        return
+    rows = conn.execute(select(records).where(records.c.id.in_(record_ids)).order_by(records.c.id))
+    at = datetime.now(UTC)
+    queue(
+        conn,
+        [
+            {
+                "at": at,
+                "actor": ROW_ACTOR,
+                "action": ROW_EVENT,
+                "subject": None,
+                "detail": _canonical({"record": r["id"], "row_sha256": row_sha256(r)}),
+            }
+            for r in rows.mappings()
+        ],
+    )
+
+
+def _check_rows(conn: Connection, hashed: dict[int, str], problems: list[str]) -> int:
+    """Compare each record the log holds a hash for with its row; returns the rows compared."""
+    ids = sorted(hashed)
+    differ: dict[int, str] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        found = {
+            int(r["id"]): row_sha256(r)
+            for r in conn.execute(select(records).where(records.c.id.in_(chunk))).mappings()
+        }
+        for record_id in chunk:
+            if found.get(record_id) != hashed[record_id]:
+                differ[record_id] = found.get(record_id, "")
+    if differ:  # a write committed since the queue was integrated has its event queued
+        for row in conn.execute(
+            select(log_queue.c.detail)
+            .where(log_queue.c.action == ROW_EVENT)
+            .order_by(log_queue.c.id)
+        ):
+            d = json.loads(row.detail)
+            if differ.get(int(d["record"])) == d["row_sha256"]:
+                del differ[int(d["record"])]
+    for record_id, now in sorted(differ.items()):
+        if now:
+            problems.append(
+                f"record {record_id}: its row is not the one the log last holds "
+                "(changed without an event)"
+            )
+        else:
+            problems.append(
+                f"record {record_id}: in the log, missing from the ledger "
+                "(removed without an event)"
+            )
+    return len(ids)
 
 
 def _lock_state(conn: Connection) -> Any:
@@ -362,6 +452,7 @@ class LogVerification:
     checkpoints: int
     problems: list[str]
     witnessed: int | None = None  # checkpoints held by the witness (None: no witness set)
+    records_checked: int = 0  # ledger rows compared with the last hash the log holds for them
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -369,6 +460,7 @@ class LogVerification:
             "leaves": self.leaves,
             "checkpoints": self.checkpoints,
             "witnessed": self.witnessed,
+            "records_checked": self.records_checked,
             "problems": self.problems,
         }
 
@@ -444,7 +536,11 @@ def verify(
                 )
 
     check_at(0)
+    hashed: dict[int, str] = {}  # record id -> the last row hash the log holds for it
     for row in rows:
+        if row.action == ROW_EVENT:
+            d = json.loads(row.detail)
+            hashed[int(d["record"])] = d["row_sha256"]
         if row.idx != expected:
             problems.append(f"leaf {expected} is missing (deleted): leaf {row.idx} follows")
             expected = row.idx
@@ -462,10 +558,11 @@ def verify(
             problems.append(
                 f"checkpoint {cp.tree_size} is past the last leaf ({size}): leaves truncated"
             )
+    rows_checked = _check_rows(conn, hashed, problems)
     # A problem found twice (a checkpoint both stored and witnessed) is said once.
     problems = list(dict.fromkeys(problems))
     count = None if witnessed is None else len(witnessed)
-    return LogVerification(not problems, size, len(stored), problems, count)
+    return LogVerification(not problems, size, len(stored), problems, count, rows_checked)
 
 
 @dataclass(frozen=True)
