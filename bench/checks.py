@@ -525,6 +525,21 @@ def measure(args: argparse.Namespace, url: str, load: Load, workers: int) -> dic
     }
 
 
+def build_city(url: str, persons: int) -> Any:
+    """The demo's synthetic city in a fresh ledger (a new SQLite file, or an empty PostgreSQL
+    database): `persons` persons, a tenth as many organizations, a public body per thousand."""
+    from trustledger.services.admin import demo
+
+    return demo.build(
+        url,
+        persons=persons,
+        organizations=persons // 10,
+        public_bodies=max(persons // 1000, 1),
+        seed=1,
+        actor="bench",
+    )
+
+
 def serve_has_workers() -> bool:
     done = subprocess.run(
         [sys.executable, "-m", "trustledger", "serve", "--help"],
@@ -575,7 +590,6 @@ def main() -> None:
     loadavg = [round(v, 2) for v in os.getloadavg()]
 
     from trustledger.domain.roles import Role
-    from trustledger.services.admin import demo
     from trustledger.services.admin.keys import create_key
     from trustledger.services.context import Ledger
 
@@ -583,14 +597,7 @@ def main() -> None:
     try:
         url = f"sqlite:///{work / 'bench.db'}"
         say(f"building a city of {args.persons:,} persons in {url}")
-        city = demo.build(
-            url,
-            persons=args.persons,
-            organizations=args.persons // 10,
-            public_bodies=max(args.persons // 1000, 1),
-            seed=1,
-            actor="bench",
-        )
+        city = build_city(url, args.persons)
         ledger = Ledger.open(url)
         with ledger.transaction("bench") as ctx:
             key = create_key(ctx, Role.PROVIDER, "bench", actions=[ACTION])[0]

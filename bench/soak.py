@@ -46,7 +46,7 @@ from typing import Any
 
 import httpx
 
-from checks import BenchError, Server, free_port, process_tree, say
+from checks import BenchError, Server, build_city, free_port, process_tree, say
 from ingest import DEFAULT_POSTGRES, _libpq
 
 ACTION = "travel.flight"
@@ -218,17 +218,8 @@ def log_verified(url: str) -> dict[str, Any]:
 
 
 def soak(args: argparse.Namespace, url: str, work: Path) -> dict[str, Any]:
-    from trustledger.services.admin import demo
-
     say(f"building a city of {args.persons:,} persons in a fresh PostgreSQL database")
-    city = demo.build(
-        url,
-        persons=args.persons,
-        organizations=args.persons // 10,
-        public_bodies=max(args.persons // 1000, 1),
-        seed=1,
-        actor="bench",
-    )
+    city = build_city(url, args.persons)
     keys = make_keys(url, city, args.subject_keys)
     pool = city.persons + city.organizations
     port = free_port()

@@ -16,15 +16,12 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import _admin_connect, act
+from tests.conftest import _admin_connect, act, example_ledger
 from tests.due_process.conftest import PERSON, bearer
 from tests.e2e.test_server import cli, start, stop
-from trustledger.batch.synthetic import SOURCES
 from trustledger.domain.roles import Role
-from trustledger.services.admin import rulebooks
 from trustledger.services.admin.keys import create_key
 from trustledger.services.context import Ledger
-from trustledger.services.intake.sources import add_source
 
 pytestmark = pytest.mark.postgres
 
@@ -40,12 +37,8 @@ LOG_EVENTS = {
 @pytest.fixture
 def owner(postgres_url: str) -> Iterator[Ledger]:
     """A ledger migrated by its owner (the tests' superuser), with the example city's sources."""
-    ledger = Ledger.open(postgres_url)
-    rulebooks.init(ledger, actor="test")
-    for code, kind, name in SOURCES:
-        act(ledger, add_source, code, kind, name)
-    yield ledger
-    ledger.close()
+    with example_ledger(postgres_url) as ledger:
+        yield ledger
 
 
 @pytest.fixture
@@ -57,12 +50,10 @@ def role(postgres_url: str) -> Iterator[str]:
     try:
         yield name
     finally:
-        database = make_url(postgres_url).database
         with psycopg.connect(_libpq(postgres_url), autocommit=True) as conn:
             conn.execute(f'DROP OWNED BY "{name}"')  # its privileges in the test's database
         with _admin_connect() as conn:
             conn.execute(f'DROP ROLE "{name}"')
-        assert database
 
 
 def _libpq(url: str) -> str:
