@@ -165,13 +165,13 @@ def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
 # --- the ledger's rows in the log ------------------------------------------------------------
 #
 # Every write of a `records` row through the store (a void, a fulfilment, a dispute's mark, a
-# single record received) queues, in the same transaction, a `record.row` event holding the
+# single record received) queues, in the same transaction, a `ledger.row` event holding the
 # SHA-256 of the row as written. `verify` compares each record's row with the last hash the
 # log holds for it: a row changed or removed without going through the ledger is reported.
 # (Records inserted in batches of more than one are covered once their batch event carries
 # their hashes: not yet.)
 
-ROW_EVENT = "record.row"
+ROW_EVENT = "ledger.row"
 ROW_ACTOR = "ledger"
 
 
@@ -193,7 +193,7 @@ def row_sha256(row: Mapping[Any, Any]) -> str:
 
 
 def queue_row_hashes(conn: Connection, record_ids: list[int]) -> None:
-    """Queue a `record.row` event for each of these records' rows as they stand now (call it
+    """Queue a `ledger.row` event for each of these records' rows as they stand now (call it
     right after writing them, in the same transaction)."""
     if not record_ids:
         return
