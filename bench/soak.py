@@ -172,14 +172,15 @@ class Client(threading.Thread):
 
     def run(self) -> None:
         following = time.monotonic() + self.rng.random() * self.interval
-        while True:
-            now = time.monotonic()
-            if now >= self.stop_at:
-                return
-            if following > now:
-                time.sleep(following - now)
-            following = max(following + self.interval, now)  # late: no burst to catch up
-            self.one()
+        with self.http:
+            while True:
+                now = time.monotonic()
+                if now >= self.stop_at:
+                    return
+                if following > now:
+                    time.sleep(following - now)
+                following = max(following + self.interval, now)  # late: no burst to catch up
+                self.one()
 
 
 def make_keys(url: str, city: Any, count: int) -> dict[str, Any]:
