@@ -162,8 +162,8 @@ def write_script(
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds used so far by a live process and its live descendants."""
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """{pid: (parent pid, CPU seconds so far)} of every live process."""
     table: dict[int, tuple[int, float]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -174,12 +174,24 @@ def tree_cpu(root: int) -> float:
             continue
         fields = stat[stat.rfind(")") + 2 :].split()
         table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
+    return table
+
+
+def process_tree(root: int, table: dict[int, tuple[int, float]] | None = None) -> set[int]:
+    """A process and its live descendants."""
+    table = _proc_table() if table is None else table
     tree, grew = {root}, True
     while grew:
         more = {pid for pid, (parent, _) in table.items() if parent in tree} - tree
         tree |= more
         grew = bool(more)
-    return sum(table[pid][1] for pid in tree if pid in table)
+    return tree & set(table)
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds used so far by a live process and its live descendants."""
+    table = _proc_table()
+    return sum(table[pid][1] for pid in process_tree(root, table))
 
 
 def machine_busy() -> float:
@@ -517,6 +529,21 @@ def measure(args: argparse.Namespace, url: str, load: Load, workers: int) -> dic
     }
 
 
+def build_city(url: str, persons: int) -> Any:
+    """The demo's synthetic city in a fresh ledger (a new SQLite file, or an empty PostgreSQL
+    database): `persons` persons, a tenth as many organizations, a public body per thousand."""
+    from trustledger.services.admin import demo
+
+    return demo.build(
+        url,
+        persons=persons,
+        organizations=persons // 10,
+        public_bodies=max(persons // 1000, 1),
+        seed=1,
+        actor="bench",
+    )
+
+
 def serve_has_workers() -> bool:
     done = subprocess.run(
         [sys.executable, "-m", "trustledger", "serve", "--help"],
@@ -569,7 +596,6 @@ def main() -> None:
     loadavg = [round(v, 2) for v in os.getloadavg()]
 
     from trustledger.domain.roles import Role
-    from trustledger.services.admin import demo
     from trustledger.services.admin.keys import create_key
     from trustledger.services.context import Ledger
 
@@ -578,14 +604,7 @@ def main() -> None:
     try:
         url = stack.enter_context(throwaway(args.store, args.server, prefix="checks"))
         say(f"building a city of {args.persons:,} persons in {url}")
-        city = demo.build(
-            url,
-            persons=args.persons,
-            organizations=args.persons // 10,
-            public_bodies=max(args.persons // 1000, 1),
-            seed=1,
-            actor="bench",
-        )
+        city = build_city(url, args.persons)
         ledger = Ledger.open(url)
         with ledger.transaction("bench") as ctx:
             key = create_key(ctx, Role.PROVIDER, "bench", actions=[ACTION])[0]

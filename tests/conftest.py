@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -72,15 +73,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
     return request.getfixturevalue("postgres_url")
 
 
+@contextmanager
+def example_ledger(url: str) -> Iterator[Ledger]:
+    """A migrated ledger with the example rulebook active and the example city's sources."""
+    ledger = Ledger.open(url)
+    try:
+        rulebooks.init(ledger, actor="test")
+        for code, kind, name in SOURCES:
+            act(ledger, add_source, code, kind, name)
+        yield ledger
+    finally:
+        ledger.close()
+
+
 @pytest.fixture
 def ledger(database_url: str) -> Iterator[Ledger]:
     """A migrated ledger with the example rulebook active and the example city's sources."""
-    ledger = Ledger.open(database_url)
-    rulebooks.init(ledger, actor="test")
-    for code, kind, name in SOURCES:
-        act(ledger, add_source, code, kind, name)
-    yield ledger
-    ledger.close()
+    with example_ledger(database_url) as ledger:
+        yield ledger
 
 
 def act(ledger: Ledger, use_case: Any, *args: Any, actor: str = "test", **kwargs: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -67,6 +69,10 @@ class Settings(BaseSettings):
     log_signer_key: str | None = None
     # The log's origin (checkpoint first line and key name) for a generated key.
     log_origin: str = "trustledger.example/log"
+    # A witness outside the database: every checkpoint signed is appended to this file (JSON
+    # Lines), and `trustledger log verify` checks the database's checkpoints against it. Put it
+    # where the database's administrators cannot rewrite it (another disk, host or account).
+    witness: Path | None = None
 
     def registry(self) -> SchemeRegistry:
         return SchemeRegistry.default(

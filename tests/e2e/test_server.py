@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,38 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start(db: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """`trustledger serve --db DB` on a free port, once /healthz answers: (process, base URL).
+    The caller stops it (terminate, or SIGKILL to crash it)."""
+    port = free_port()
+    # A file, not a pipe: a server that logs much must never block on it.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "trustledger", "serve", "--db", db, "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            if process.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    return process, base
+            except httpx.TransportError:
+                time.sleep(0.1)
+        process.kill()
+        process.wait(timeout=10)
+        log.seek(0)
+        raise AssertionError(f"server did not start: {log.read().decode(errors='replace')[-2000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     db = f"sqlite:///{tmp_path / 'e2e.db'}"
@@ -44,28 +77,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     airline = cli(
         db, "keys", "create", "--role", "provider", "--action", "travel.flight", "--name", "airline"
     )["key"]
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "trustledger", "serve", "--db", db, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start(db)
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(
-                "server did not start: " + process.stderr.read().decode() if process.stderr else ""
-            )
         yield base, {"court": str(court), "airline": str(airline)}
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 def test_report_then_check_over_loopback(server: tuple[str, dict[str, str]]) -> None:

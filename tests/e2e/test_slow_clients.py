@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.e2e.test_server import cli, free_port
+from tests.e2e.test_server import cli, start, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -24,31 +21,17 @@ pytestmark = pytest.mark.e2e
 def base(tmp_path: Path) -> Iterator[tuple[str, int]]:
     db = f"sqlite:///{tmp_path / 'slow.db'}"
     cli(db, "init")
-    port = free_port()
     env = {
         **os.environ,
         "TRUSTLEDGER_TIMEOUT_KEEP_ALIVE_S": "1",
         "TRUSTLEDGER_MAX_HEADER_BYTES": "4096",
         "TRUSTLEDGER_MAX_BODY_BYTES": "1000",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "trustledger", "serve", "--db", db, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
+    process, url = start(db, env)
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield url, port
+        yield url, int(url.rsplit(":", 1)[1])
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 def exchange(port: int, request: bytes) -> socket.socket:

@@ -34,14 +34,18 @@ def append(ledger: Ledger, n: int, *, subject: str | None = DEBTOR, actor: str =
 
 
 def tamper(ledger: Ledger, *statements: str, **params: Any) -> None:
-    """Run SQL against the log's tables after dropping their append-only triggers."""
+    """Run SQL against the log's tables after dropping their append-only triggers (and the
+    queue's and state's guards of migration 0010)."""
     with ledger.engine.begin() as conn:
-        for table in ("log_leaves", "log_nodes", "log_checkpoints"):
+        for table in ("log_leaves", "log_nodes", "log_checkpoints", "log_queue", "log_state"):
             if conn.dialect.name == "postgresql":
                 conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
             else:
                 for event in ("update", "delete"):
                     conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{event}"))
+        if conn.dialect.name == "sqlite":
+            for trigger in ("log_queue_guard", "log_state_forward_only"):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         for statement in statements:
             conn.execute(text(statement), params)
 

@@ -6,6 +6,7 @@ Each module registers its commands on the one Typer app in `cli.app`.
 from trustledger.cli import audit as _audit  # noqa: F401
 from trustledger.cli import backups as _backups  # noqa: F401
 from trustledger.cli import batch as _batch  # noqa: F401
+from trustledger.cli import database as _database  # noqa: F401
 from trustledger.cli import due_process as _due_process  # noqa: F401
 from trustledger.cli import integrity as _integrity  # noqa: F401
 from trustledger.cli import ledger as _ledger  # noqa: F401  (registers commands)

@@ -22,7 +22,8 @@ app.add_typer(log_app, name="log")
 @log_app.command("verify")
 def verify(db: Db = None, as_json: Json = False) -> None:
     """Integrate the queue, rebuild the tree from the stored events and check every signed
-    checkpoint against it; exit 1 naming what does not match."""
+    checkpoint against it, and against the witness file (TRUSTLEDGER_WITNESS) when one is
+    set; exit 1 naming what does not match."""
     with opened(db) as ledger:
         tlog.integrate(ledger)
         with ledger.transaction(cli_actor()) as ctx:
@@ -30,9 +31,14 @@ def verify(db: Db = None, as_json: Json = False) -> None:
 
     def human() -> None:
         if result.ok:
+            witness = (
+                ""
+                if result.witnessed is None
+                else f"; the witness's {result.witnessed:,} checkpoints agree"
+            )
             out.print(
                 f"[green]transparency log intact[/green]: {result.leaves:,} leaves, "
-                f"{result.checkpoints:,} signed checkpoints verified",
+                f"{result.checkpoints:,} signed checkpoints verified{witness}",
                 highlight=False,
             )
 

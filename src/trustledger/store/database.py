@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from trustledger.store import backup as backups
-from trustledger.store import migrate
+from trustledger.store import migrate, privileges
 from trustledger.store.batch_repository import BatchRepository
 from trustledger.store.errors import StoreUnavailable, unavailable
 from trustledger.store.group_commit import GroupCommit
@@ -124,6 +124,14 @@ class Store:
         """Replace the database's content with a backup's (SQLite: in place; PostgreSQL:
         pg_restore --clean in one transaction)."""
         backups.restore(self.engine, backup_file)
+
+    def grant_statements(self, role: str) -> list[str]:
+        """The SQL giving `role` the server's least privileges (PostgreSQL)."""
+        return privileges.grant_statements(self.engine, role)
+
+    def grant(self, role: str) -> list[str]:
+        """Give `role` the server's least privileges (run as the tables' owner)."""
+        return privileges.grant(self.engine, role)
 
     def analyze(self) -> None:
         """Refresh the planner's statistics after a large import (PostgreSQL; SQLite's

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.scoring import Record, SubjectFile
-from trustledger.store import bulk
+from trustledger.store import bulk, tlog
 from trustledger.store.due_process import confirmations
 from trustledger.store.integrity import IntegrityRepository
 from trustledger.store.tables import record_events, records, rulebooks, sources, subjects
@@ -271,7 +271,10 @@ class RecordRepository:
     def add_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
         """Insert records, skipping each (source, reference) already stored; the new ones'
         reference -> id, as the insert itself reports them (rows come from one source)."""
-        return {ref: int(id_) for id_, _, ref in bulk.insert_new(self.conn, records, rows, _KEY)}
+        new = {ref: int(id_) for id_, _, ref in bulk.insert_new(self.conn, records, rows, _KEY)}
+        if len(rows) == 1:  # a single record received: the log holds its row's hash
+            tlog.queue_row_hashes(self.conn, list(new.values()))
+        return new
 
     def stored(self, source: str, references: Sequence[str]) -> dict[str, Mapping[str, Any]]:
         """The stored rows of these references of a source, by reference (for comparison).
@@ -315,6 +318,7 @@ class RecordRepository:
     def mark(self, record_id: int, **values: Any) -> None:
         """Set the event columns (fulfilled_on, voided, disputed) of one record."""
         self.conn.execute(update(records).where(records.c.id == record_id).values(**values))
+        tlog.queue_row_hashes(self.conn, [record_id])
 
     def void(self, record_id: int, **also: Any) -> bool:
         """Void a record that is not voided yet; whether this call voided it.
@@ -327,6 +331,8 @@ class RecordRepository:
             .where(c.id == record_id, c.voided.is_(False))
             .values(voided=True, **also)
         )
+        if result.rowcount:
+            tlog.queue_row_hashes(self.conn, [record_id])
         return bool(result.rowcount)
 
     def fulfil(self, record_id: int, fulfilled_on: date) -> bool:
@@ -338,6 +344,8 @@ class RecordRepository:
             .where(c.id == record_id, c.fulfilled_on.is_(None))
             .values(fulfilled_on=fulfilled_on)
         )
+        if result.rowcount:
+            tlog.queue_row_hashes(self.conn, [record_id])
         return bool(result.rowcount)
 
     def _reads(self, subject_ids: Sequence[str], types: Sequence[str] | None) -> Iterator[Any]:

@@ -16,10 +16,12 @@ with microseconds; its hash is SHA-256(0x00 || leaf).
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -41,7 +43,7 @@ from sqlalchemy import (
 
 from trustledger.domain import merkle
 from trustledger.domain.checkpoint import Checkpoint, Signer, generate_signer, sign_checkpoint
-from trustledger.store.tables import Id, metadata
+from trustledger.store.tables import Id, metadata, records
 
 DEFAULT_ORIGIN = "trustledger.example/log"
 
@@ -185,6 +187,94 @@ def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
     )
 
 
+# --- the ledger's rows in the log ------------------------------------------------------------
+#
+# Every write of a `records` row through the store (a void, a fulfilment, a dispute's mark, a
+# single record received) queues, in the same transaction, a `ledger.row` event holding the
+# SHA-256 of the row as written. `verify` compares each record's row with the last hash the
+# log holds for it: a row changed or removed without going through the ledger is reported.
+# (Records inserted in batches of more than one are covered once their batch event carries
+# their hashes: not yet.)
+
+ROW_EVENT = "ledger.row"
+ROW_ACTOR = "ledger"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def row_sha256(row: Mapping[Any, Any]) -> str:
+    """SHA-256 of a `records` row: canonical JSON of every column, as the database holds it."""
+    return hashlib.sha256(
+        _canonical({k: _plain(v) for k, v in row.items()}).encode("utf-8")
+    ).hexdigest()
+
+
+def queue_row_hashes(conn: Connection, record_ids: list[int]) -> None:
+    """Queue a `ledger.row` event for each of these records' rows as they stand now (call it
+    right after writing them, in the same transaction)."""
+    if not record_ids:
+        return
+    rows = conn.execute(select(records).where(records.c.id.in_(record_ids)).order_by(records.c.id))
+    at = datetime.now(UTC)
+    queue(
+        conn,
+        [
+            {
+                "at": at,
+                "actor": ROW_ACTOR,
+                "action": ROW_EVENT,
+                "subject": None,
+                "detail": _canonical({"record": r["id"], "row_sha256": row_sha256(r)}),
+            }
+            for r in rows.mappings()
+        ],
+    )
+
+
+def _check_rows(conn: Connection, hashed: dict[int, str], problems: list[str]) -> int:
+    """Compare each record the log holds a hash for with its row; returns the rows compared."""
+    ids = sorted(hashed)
+    differ: dict[int, str] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        found = {
+            int(r["id"]): row_sha256(r)
+            for r in conn.execute(select(records).where(records.c.id.in_(chunk))).mappings()
+        }
+        for record_id in chunk:
+            if found.get(record_id) != hashed[record_id]:
+                differ[record_id] = found.get(record_id, "")
+    if differ:  # a write committed since the queue was integrated has its event queued
+        for row in conn.execute(
+            select(log_queue.c.detail)
+            .where(log_queue.c.action == ROW_EVENT)
+            .order_by(log_queue.c.id)
+        ):
+            d = json.loads(row.detail)
+            if differ.get(int(d["record"])) == d["row_sha256"]:
+                del differ[int(d["record"])]
+    for record_id, now in sorted(differ.items()):
+        if now:
+            problems.append(
+                f"record {record_id}: its row is not the one the log last holds "
+                "(changed without an event)"
+            )
+        else:
+            problems.append(
+                f"record {record_id}: in the log, missing from the ledger "
+                "(removed without an event)"
+            )
+    return len(ids)
+
+
 def _lock_state(conn: Connection) -> Any:
     """Take the sequencer's lock and read the state row."""
     if conn.dialect.name == "postgresql":
@@ -293,15 +383,24 @@ def _dequeue(conn: Connection, ids: list[int]) -> None:
         conn.exec_driver_sql("DELETE FROM log_queue WHERE id = ?", [(i,) for i in ids])
 
 
+@dataclass(frozen=True)
+class Integrated:
+    """What one integration did: the events it made leaves, and the checkpoint it signed (None
+    when the latest checkpoint already covered the tree)."""
+
+    count: int
+    signed: StoredCheckpoint | None
+
+
 def integrate(
     conn: Connection,
     *,
     configured_key: str | None = None,
     max_batch: int = 10_000,
     sign: bool = True,
-) -> int:
-    """Move up to `max_batch` queued events into the tree and sign a checkpoint. Returns the
-    number integrated. Runs in the caller's transaction; the caller commits."""
+) -> Integrated:
+    """Move up to `max_batch` queued events into the tree and sign a checkpoint. Runs in the
+    caller's transaction; the caller commits."""
     state = _lock_state(conn)
     size = int(state.size)
     # The driver's own rows and parameters: the sequencer moves every event of the log once,
@@ -329,18 +428,23 @@ def integrate(
         root = tree.root()
     else:
         root = merkle.root_at(reader, size)
+    signed = None
     if sign:
         latest = conn.execute(select(func.max(log_checkpoints.c.tree_size))).scalar()
         if latest is None or int(latest) < size:
             key = signer_key(conn, configured_key)
             signer = Signer.parse(key)
             note = sign_checkpoint(Checkpoint(signer.name, size, root), signer)
+            signed = StoredCheckpoint(size, root.hex(), datetime.now(UTC), note)
             conn.execute(
                 insert(log_checkpoints).values(
-                    tree_size=size, root_hash=root.hex(), timestamp=datetime.now(UTC), note=note
+                    tree_size=size,
+                    root_hash=signed.root_hash,
+                    timestamp=signed.timestamp,
+                    note=note,
                 )
             )
-    return len(queued)
+    return Integrated(len(queued), signed)
 
 
 def _checkpoint(row: Any) -> StoredCheckpoint:
@@ -407,35 +511,76 @@ class LogVerification:
     leaves: int
     checkpoints: int
     problems: list[str]
+    witnessed: int | None = None  # checkpoints held by the witness (None: no witness set)
+    records_checked: int = 0  # ledger rows compared with the last hash the log holds for them
 
     def as_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "leaves": self.leaves,
             "checkpoints": self.checkpoints,
+            "witnessed": self.witnessed,
+            "records_checked": self.records_checked,
             "problems": self.problems,
         }
 
 
-def verify(conn: Connection, vkey: str, batch: int = 1000) -> LogVerification:
-    """Rebuild the tree from the stored leaves' content and check every signed checkpoint.
-
-    Altered, deleted, reordered or missing leaves change a root that a signed checkpoint
-    commits to; a checkpoint past the end of the leaves means the tail was truncated."""
+def _signed(cp: StoredCheckpoint, vkey: str, where: str, problems: list[str]) -> None:
+    """Report a checkpoint whose note does not carry the log's signature over its size and
+    root."""
     from trustledger.domain.checkpoint import NoteError, open_checkpoint
 
+    try:
+        opened = open_checkpoint(cp.note, [vkey])
+    except NoteError as e:
+        problems.append(f"{where} {cp.tree_size}: the signed note does not verify ({e})")
+        return
+    if opened.size != cp.tree_size or opened.root.hex() != cp.root_hash:
+        problems.append(f"{where} {cp.tree_size}: the stored size or root is not the note's")
+
+
+def _against_witness(
+    stored: list[StoredCheckpoint], witnessed: list[StoredCheckpoint], problems: list[str]
+) -> None:
+    """Every checkpoint the witness holds is in the database, unchanged."""
+    held = {cp.tree_size: cp for cp in stored}
+    for cp in witnessed:
+        mine = held.get(cp.tree_size)
+        if mine is None:
+            problems.append(
+                f"checkpoint {cp.tree_size}: held by the witness, missing from the database "
+                "(removed)"
+            )
+        elif mine.root_hash != cp.root_hash or mine.note != cp.note:
+            problems.append(
+                f"checkpoint {cp.tree_size}: the database's differs from the witness's (rewritten)"
+            )
+
+
+def verify(
+    conn: Connection,
+    vkey: str,
+    batch: int = 1000,
+    witnessed: list[StoredCheckpoint] | None = None,
+) -> LogVerification:
+    """Rebuild the tree from the stored leaves' content and check every signed checkpoint, the
+    database's and (if given) the witness's.
+
+    Altered, deleted, reordered or missing leaves change a root that a signed checkpoint
+    commits to; a checkpoint past the end of the leaves means the tail was truncated. A
+    checkpoint the witness holds must also be in the database, unchanged: the witness keeps
+    what someone with the database's owner rights could otherwise delete or re-sign."""
     problems: list[str] = []
     stored = checkpoints(conn)
     by_size: dict[int, list[StoredCheckpoint]] = {}
     for cp in stored:
         by_size.setdefault(cp.tree_size, []).append(cp)
-        try:
-            opened = open_checkpoint(cp.note, [vkey])
-        except NoteError as e:
-            problems.append(f"checkpoint {cp.tree_size}: the signed note does not verify ({e})")
-            continue
-        if opened.size != cp.tree_size or opened.root.hex() != cp.root_hash:
-            problems.append(f"checkpoint {cp.tree_size}: the stored size or root is not the note's")
+        _signed(cp, vkey, "checkpoint", problems)
+    if witnessed is not None:
+        _against_witness(stored, witnessed, problems)
+        for cp in witnessed:
+            by_size.setdefault(cp.tree_size, []).append(cp)
+            _signed(cp, vkey, "witness checkpoint", problems)
     memory = merkle.MemoryNodeStore()
     rows = conn.execute(
         select(log_leaves).order_by(log_leaves.c.idx).execution_options(yield_per=batch)
@@ -451,7 +596,11 @@ def verify(conn: Connection, vkey: str, batch: int = 1000) -> LogVerification:
                 )
 
     check_at(0)
+    hashed: dict[int, str] = {}  # record id -> the last row hash the log holds for it
     for row in rows:
+        if row.action == ROW_EVENT:
+            d = json.loads(row.detail)
+            hashed[int(d["record"])] = d["row_sha256"]
         if row.idx != expected:
             problems.append(f"leaf {expected} is missing (deleted): leaf {row.idx} follows")
             expected = row.idx
@@ -464,12 +613,16 @@ def verify(conn: Connection, vkey: str, batch: int = 1000) -> LogVerification:
         expected += 1
         check_at(memory.size)
     size = memory.size
-    for cp in stored:
+    for cp in [*stored, *(witnessed or [])]:
         if cp.tree_size > size:
             problems.append(
                 f"checkpoint {cp.tree_size} is past the last leaf ({size}): leaves truncated"
             )
-    return LogVerification(not problems, size, len(stored), problems)
+    rows_checked = _check_rows(conn, hashed, problems)
+    # A problem found twice (a checkpoint both stored and witnessed) is said once.
+    problems = list(dict.fromkeys(problems))
+    count = None if witnessed is None else len(witnessed)
+    return LogVerification(not problems, size, len(stored), problems, count, rows_checked)
 
 
 @dataclass(frozen=True)
@@ -489,7 +642,7 @@ class LogRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def integrate(self, configured_key: str | None = None, max_batch: int = 10_000) -> int:
+    def integrate(self, configured_key: str | None = None, max_batch: int = 10_000) -> Integrated:
         return integrate(self.conn, configured_key=configured_key, max_batch=max_batch)
 
     def pending(self) -> bool:
@@ -530,5 +683,5 @@ class LogRepository:
     def consistency_proof(self, first: int, second: int) -> list[bytes]:
         return consistency_proof(self.conn, first, second)
 
-    def verify(self, vkey: str) -> LogVerification:
-        return verify(self.conn, vkey)
+    def verify(self, vkey: str, witnessed: list[StoredCheckpoint] | None = None) -> LogVerification:
+        return verify(self.conn, vkey, witnessed=witnessed)

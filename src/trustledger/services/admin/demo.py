@@ -1,4 +1,5 @@
-"""The demo: a fresh SQLite ledger holding a synthetic city, built through the real services."""
+"""The demo: a fresh ledger holding a synthetic city, built through the real services (a new
+SQLite file, or an empty PostgreSQL database for benchmarks)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,10 @@ def build(
     actor: str,
     progress: Progress = no_progress,
 ) -> City:
-    path = sqlite_path(url)
-    if path is None:
-        raise ValueError("the demo builds a fresh SQLite file: give a sqlite:/// URL")
-    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        stale.unlink(missing_ok=True)
+    path = sqlite_path(url)  # SQLite: a fresh file; PostgreSQL: the caller's empty database
+    if path is not None:
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
     ledger = Ledger.open(url)
     try:
         rulebooks.init(ledger, actor=actor)

@@ -14,6 +14,7 @@ from typing import Any
 from trustledger.domain import merkle
 from trustledger.domain.checkpoint import NoteError, open_checkpoint
 from trustledger.services.context import Context, Forbidden, Ledger, NotFound
+from trustledger.services.log import witness
 from trustledger.store.tlog import LogVerification, StoredCheckpoint
 
 
@@ -27,10 +28,11 @@ def integrate(ledger: Ledger, max_batch: int = 10_000) -> int:
             if not uow.log.pending():
                 return total
         with ledger.uow() as uow:
-            n = uow.log.integrate(ledger.settings.log_signer_key, max_batch)
+            done = uow.log.integrate(ledger.settings.log_signer_key, max_batch)
             uow.commit()
-        total += n
-        if n < max_batch:
+        witness.record(ledger.settings.witness, done.signed)  # only once committed
+        total += done.count
+        if done.count < max_batch:
             return total
 
 
@@ -89,7 +91,12 @@ def consistency(ctx: Context, first: int, second: int) -> dict[str, Any]:
 
 
 def verify(ctx: Context) -> LogVerification:
-    return ctx.uow.log.verify(vkey(ctx))
+    """The tree rebuilt from the leaves against every signed checkpoint: the database's, and
+    the witness's when one is set (a checkpoint it holds that the database lost or changed is
+    a problem)."""
+    path = ctx.settings.witness
+    witnessed = witness.read(path) if path is not None else None
+    return ctx.uow.log.verify(vkey(ctx), witnessed)
 
 
 def verify_saved_proof(saved: dict[str, Any], note: str, vkey: str) -> tuple[bool, str]:

@@ -1,0 +1,74 @@
+"""The log covers the ledger's rows: every write of a record's row through the ledger (a single
+record received, a fulfilment, a dispute, a void) queues the SHA-256 of the row as written,
+and `log verify` reports a row changed or removed behind the ledger's back."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+
+from tests.conftest import act
+from tests.log.conftest import DEBTOR, logged
+from trustledger.services.context import Ledger
+from trustledger.services.intake import records
+from trustledger.services.log import tlog
+
+SOURCE = "city-court"
+
+
+def receive(ledger: Ledger, reference: str) -> int:
+    """One record received alone (as POST /v1/records with one record); its id."""
+    item = {
+        "subject": DEBTOR,
+        "type": "court.dishonest_debtor",
+        "reference": reference,
+        "decided_on": "2026-03-02",
+        "amount": "125000.00",
+    }
+    result = act(ledger, records.submit, SOURCE, [item])[0]
+    assert result.status == "inserted", result
+    return int(result.id)
+
+
+def run(ledger: Ledger, *statements: str, **params: object) -> None:
+    """SQL straight at the ledger's tables, as someone with the database's rights could."""
+    with ledger.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement), params)
+
+
+def test_rows_written_through_the_ledger_verify(ledger: Ledger) -> None:
+    first, second = receive(ledger, "(2026)row-1"), receive(ledger, "(2026)row-2")
+    act(ledger, records.fulfil, first, SOURCE, date(2026, 4, 1))
+    act(ledger, records.void, second, SOURCE, "entered in error")
+    result = logged(ledger, tlog.verify)
+    assert result.ok, result.problems
+    assert result.records_checked == 2
+
+
+def test_a_row_changed_without_an_event_is_reported(ledger: Ledger) -> None:
+    changed, kept = receive(ledger, "(2026)row-1"), receive(ledger, "(2026)row-2")
+    act(ledger, records.void, kept, SOURCE, "entered in error")
+    run(ledger, "UPDATE records SET amount = 1 WHERE id = :i", i=changed)
+    run(ledger, "UPDATE records SET voided = :f WHERE id = :i", i=kept, f=False)  # un-voided
+    problems = logged(ledger, tlog.verify).problems
+    for record_id in (changed, kept):
+        assert (
+            f"record {record_id}: its row is not the one the log last holds "
+            "(changed without an event)"
+        ) in problems
+
+
+def test_a_row_removed_without_an_event_is_reported(ledger: Ledger) -> None:
+    removed = receive(ledger, "(2026)row-1")
+    run(
+        ledger,
+        "DELETE FROM record_events WHERE record_id = :i",
+        "DELETE FROM records WHERE id = :i",
+        i=removed,
+    )
+    problems = logged(ledger, tlog.verify).problems
+    assert (
+        f"record {removed}: in the log, missing from the ledger (removed without an event)"
+    ) in problems
