@@ -49,7 +49,7 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(keys_app, name="keys")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, whatever its length
 
 Db = Annotated[
     str | None,
