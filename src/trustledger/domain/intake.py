@@ -121,6 +121,11 @@ def _date(row: Mapping[str, Any], name: str, today: date, value: str | None = No
     value = _text(row, name) if value is None else value
     if value is None:
         return None
+    return parse_day(name, value, today)
+
+
+def parse_day(name: str, value: str, today: date) -> date:
+    """A day given as text (stripped, not empty): ISO, not in the future, not before 1900."""
     try:
         day = date.fromisoformat(value)
     except ValueError:
@@ -136,7 +141,7 @@ AMOUNT_LIMIT = Decimal(10) ** 16  # the ledger stores amounts as NUMERIC(18, 2)
 
 
 @dataclass(frozen=True, slots=True)
-class _TypeRule:
+class TypeRule:
     """What intake needs of one record type, looked up once per import, not once per line."""
 
     code: str
@@ -158,7 +163,7 @@ class Intake:
         self.source_kind = source_kind
         self.today = today
         self._rules = {
-            t.code: _TypeRule(
+            t.code: TypeRule(
                 code=t.code,
                 allowed=source_kind in t.reporters,
                 kinds=frozenset(t.subject_kinds),
@@ -168,6 +173,10 @@ class Intake:
             )
             for t in book.record_types
         }
+
+    def rule(self, type_code: str) -> TypeRule | None:
+        """What intake knows of a record type (None: not in the rulebook)."""
+        return self._rules.get(type_code)
 
     def subject(self, text: str) -> SubjectId:
         try:

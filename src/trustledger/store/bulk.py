@@ -30,7 +30,18 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    MetaData,
+    Table,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 
 # Below this many rows a PostgreSQL COPY's extra round trips cost more than they save.
@@ -193,25 +204,107 @@ def _postgres_copy(
     returning: bool = False,
 ) -> Any:
     """COPY into a staging table, then insert the new rows; their count, or (id, *keys)."""
+    staging = stage(conn, table, rows, columns)
+    try:
+        return insert_staged(conn, table, staging, columns, keys, returning=returning)
+    finally:
+        unstage(conn, staging)
+
+
+STAGE_ORDER = "incoming_order"
+
+
+def stage(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], columns: list[str]
+) -> Table:
+    """A temporary table `incoming_<table>` holding `rows` (their `columns`, with the target's
+    types, and `incoming_order`, each row's position), in the caller's transaction: written by
+    COPY on PostgreSQL, by one `executemany` on SQLite. `unstage` drops it (PostgreSQL drops
+    it at commit in any case; a rollback drops it on both)."""
+    name, names = _names(conn, table, columns)
+    staging = Table(
+        f"incoming_{table.name}",
+        MetaData(),
+        Column(STAGE_ORDER, BigInteger),
+        *(Column(c, table.c[c].type) for c in columns),
+        prefixes=["TEMPORARY"],
+    )
+    quoted = conn.dialect.identifier_preparer.quote(staging.name)
+    params = _tuples(conn, table, rows, columns)
+    with _cursor(conn) as cursor:
+        # Same column types (SQLite: same affinities) as the target, no constraints.
+        if conn.dialect.name == "sqlite":
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {quoted} AS "
+                f"SELECT 0 AS {STAGE_ORDER}, {names} FROM {name} WHERE 0"
+            )
+            marks = ", ".join("?" * (len(columns) + 1))
+            cursor.executemany(
+                f"INSERT INTO {quoted} VALUES ({marks})",
+                [(order, *values) for order, values in enumerate(params)],
+            )
+        else:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {quoted} ON COMMIT DROP AS "
+                f"SELECT 0::bigint AS {STAGE_ORDER}, {names} FROM {name} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY {quoted} ({STAGE_ORDER}, {names}) FROM STDIN") as copy:
+                write = copy.write_row
+                for order, values in enumerate(params):
+                    write((order, *values))
+    return staging
+
+
+def insert_staged(
+    conn: Connection,
+    table: Table,
+    staging: Table,
+    columns: list[str],
+    keys: Sequence[str],
+    returning: bool = True,
+) -> Any:
+    """Insert the staged rows whose `keys` are not stored, in their order (the first of two
+    rows with the same key wins, as row by row); (id, *keys) of each row inserted, from the
+    insert's own `RETURNING` (or their count)."""
     name, names = _names(conn, table, columns)
     _, key_names = _names(conn, table, keys)
-    staging = conn.dialect.identifier_preparer.quote(f"incoming_{table.name}")
+    quoted = conn.dialect.identifier_preparer.quote(staging.name)
+    pk = conn.dialect.identifier_preparer.quote(next(iter(table.primary_key.columns)).name)
     with _cursor(conn) as cursor:
-        # Same column types as the target, no constraints; gone at the end of the transaction.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-            f"SELECT 0::bigint AS incoming_order, {names} FROM {name} WITH NO DATA"
-        )
-        with cursor.copy(f"COPY {staging} (incoming_order, {names}) FROM STDIN") as copy:
-            write = copy.write_row
-            for order, values in enumerate(_tuples(conn, table, rows, columns)):
-                write((order, *values))
-        pk = conn.dialect.identifier_preparer.quote(next(iter(table.primary_key.columns)).name)
-        cursor.execute(
-            f"INSERT INTO {name} ({names}) SELECT {names} FROM {staging} "
-            f"ORDER BY incoming_order ON CONFLICT ({key_names}) DO NOTHING"
+        cursor.execute(  # (SQLite needs a WHERE to read ON CONFLICT as the insert's clause)
+            f"INSERT INTO {name} ({names}) SELECT {names} FROM {quoted} WHERE true "
+            f"ORDER BY {STAGE_ORDER} ON CONFLICT ({key_names}) DO NOTHING"
             + (f" RETURNING {pk}, {key_names}" if returning else "")
         )
-        inserted = [tuple(r) for r in cursor.fetchall()] if returning else int(cursor.rowcount)
-        cursor.execute(f"DROP TABLE {staging}")
-        return inserted
+        return [tuple(r) for r in cursor.fetchall()] if returning else int(cursor.rowcount)
+
+
+def unstage(conn: Connection, staging: Table) -> None:
+    with _cursor(conn) as cursor:
+        cursor.execute(f"DROP TABLE {conn.dialect.identifier_preparer.quote(staging.name)}")
+
+
+def fetch(conn: Connection, statement: Any) -> tuple[list[Any], list[Callable[[Any], Any]]]:
+    """The rows of a Core select as the driver returns them, and for each column what a Core
+    execution would do to its values (None is always None): the caller converts only the
+    values it uses, not every value of every row."""
+    compiled = statement.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    if conn.dialect.paramstyle in ("qmark", "numeric"):
+        values: Any = tuple(params[name] for name in compiled.positiontup)
+    else:
+        values = params
+    with _cursor(conn) as cursor:
+        cursor.execute(compiled.string, values)
+        rows = cursor.fetchall()
+        described = cursor.description
+    converters = []
+    for column, description in zip(statement.selected_columns, described, strict=True):
+        impl = column.type.dialect_impl(conn.dialect)
+        process = impl.result_processor(conn.dialect, description[1])
+        converters.append(process if process is not None else _same)
+    return rows, converters
+
+
+def _same(value: Any) -> Any:
+    return value

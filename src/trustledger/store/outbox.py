@@ -13,6 +13,8 @@ from trustledger.store import bulk
 from trustledger.store.tables import outbox
 
 Notice = tuple[str, str, dict[str, Any]]  # (subject, kind, payload)
+# One encoder for every notice (json.dumps with options builds a new one per call).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 class OutboxRepository:
@@ -22,9 +24,9 @@ class OutboxRepository:
     def enqueue(self, notices: Sequence[Notice]) -> None:
         """Queue (subject, kind, payload) notices in the caller's transaction (an import's
         thousands of listing notices go through the driver in one bulk write)."""
+        encode = _ENCODE
         rows = [
-            {"subject": s, "kind": k, "payload": json.dumps(p, ensure_ascii=False, default=str)}
-            for s, k, p in notices
+            {"subject": s, "kind": k, "payload": encode(p)} for s, k, p in notices
         ]
         bulk.insert_all(self.conn, outbox, rows)
 

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.scoring import Record, SubjectFile
@@ -249,14 +260,102 @@ _FILL_NAME = (
 )
 
 
+# A staged row is the same as the stored record of its reference when these agree (the
+# comparison the intake makes, done in the database so that a re-sent file's rows need no
+# reading back). Amounts from 10^13 up are compared in Python: SQLite holds them as REAL,
+# whose equality is not the Decimal equality intake compares by.
+_SAME_AMOUNT_BELOW = literal_column("10000000000000")
+
+
+def _same(staged: Any) -> Any:
+    s, r = staged.c, records.c
+    return and_(
+        r.subject == s.subject,
+        r.type == s.type,
+        r.decided_on == s.decided_on,
+        r.amount.is_not_distinct_from(s.amount),
+        or_(s.amount.is_(None), s.amount < _SAME_AMOUNT_BELOW),
+        or_(s.fulfilled_on.is_(None), r.fulfilled_on.is_not_distinct_from(s.fulfilled_on)),
+    )
+
+
+StoredRow = Mapping[str, Any]
+
+
+class Added(dict[str, int]):
+    """The records an insert stored: reference -> id, as the insert itself reports them.
+
+    `others` answers for every row not inserted (its reference was stored before, or earlier
+    in the same rows): (position in the rows, stored id, None when its content is the same as
+    the stored record's, else the stored record's columns to compare with)."""
+
+    others: list[tuple[int, int, StoredRow | None]]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.others = []
+
+
+_STORED_COLUMNS = ("subject", "type", "decided_on", "amount", "fulfilled_on", "voided")
+
+
 class RecordRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    def add_new(self, rows: Sequence[dict[str, Any]]) -> Added:
         """Insert records, skipping each (source, reference) already stored; the new ones'
-        reference -> id, as the insert itself reports them (rows come from one source)."""
+        reference -> id, as the insert itself reports them (rows come from one source), and
+        how each row not inserted compares with what is stored (`Added.others`).
+
+        No read before the write: the rows are staged (COPY on PostgreSQL), inserted from the
+        staging table with ON CONFLICT DO NOTHING RETURNING, and the rows not inserted are
+        then compared with the stored records in the database, inside the same transaction;
+        only those that differ come back with their stored columns."""
+        if len(rows) < bulk.COPY_THRESHOLD:  # a request's few records: no staging table
+            added = Added(self._insert_new(rows))
+            old = [row["reference"] for row in rows if row["reference"] not in added]
+            stored = self.stored(rows[0]["source"], old) if old else {}
+            added.others = [
+                (i, int(stored[row["reference"]]["id"]), stored[row["reference"]])
+                for i, row in enumerate(rows)
+                if row["reference"] not in added
+            ]
+            return added
+        columns = list(rows[0])
+        staged = bulk.stage(self.conn, records, rows, columns)
+        try:
+            inserted = bulk.insert_staged(self.conn, records, staged, columns, _KEY)
+            added = Added({ref: int(id_) for id_, _, ref in inserted})
+            if len(added) < len(rows):
+                added.others = self._compare_staged(staged, set(added.values()))
+        finally:
+            bulk.unstage(self.conn, staged)
+        return added
+
+    def _insert_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
         return {ref: int(id_) for id_, _, ref in bulk.insert_new(self.conn, records, rows, _KEY)}
+
+    def _compare_staged(
+        self, staged: Any, new_ids: set[int]
+    ) -> list[tuple[int, int, StoredRow | None]]:
+        s, r = staged.c, records.c
+        query = select(
+            s[bulk.STAGE_ORDER], r.id, not_(_same(staged)), *(r[c] for c in _STORED_COLUMNS)
+        ).join_from(staged, records, and_(r.source == s.source, r.reference == s.reference))
+        rows, converters = bulk.fetch(self.conn, query)
+        process = converters[3:]
+        others: list[tuple[int, int, StoredRow | None]] = []
+        for order, record_id, differs, *values in rows:
+            if record_id in new_ids:  # inserted now: the intake compares it with its leader
+                continue
+            row: dict[str, Any] | None = None
+            if differs:
+                row = {"id": record_id}
+                for name, convert, value in zip(_STORED_COLUMNS, process, values, strict=True):
+                    row[name] = None if value is None else convert(value)
+            others.append((int(order), int(record_id), row))
+        return others
 
     def stored(self, source: str, references: Sequence[str]) -> dict[str, Mapping[str, Any]]:
         """The stored rows of these references of a source, by reference (for comparison).

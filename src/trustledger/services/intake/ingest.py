@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, TextIO
 from trustledger.domain.intake import FIELDS, Intake, NewRecord, Rejected, subjects_of
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.context import Context, Ledger, NotFound
+from trustledger.services.intake import columnar
 
 Row = Mapping[str, Any] | Rejected
 
@@ -51,24 +52,29 @@ def _chunks(stream: TextIO) -> Iterator[list[str]]:
 
 
 def read_jsonl(stream: TextIO) -> Iterator[tuple[int, Row]]:
-    number = 0
-    loads, decode_error = json.loads, json.JSONDecodeError
+    number = 1
     for chunk in _chunks(stream):
-        for line in chunk:
-            number += 1
-            if number == 1 and line.startswith(BOM):
-                line = line[1:]
-            if not line.strip():
-                continue
-            try:
-                row = loads(line)
-            except decode_error as exc:
-                yield number, Rejected("", f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            if not isinstance(row, dict):
-                yield number, Rejected("", "a line must be a JSON object")
-                continue
-            yield number, row
+        yield from jsonl_rows(chunk, number)
+        number += len(chunk)
+
+
+def jsonl_rows(lines: list[str], first: int) -> Iterator[tuple[int, Row]]:
+    """Lines of a JSON Lines file, the first being line `first`, as rows."""
+    loads, decode_error = json.loads, json.JSONDecodeError
+    for number, line in enumerate(lines, start=first):
+        if number == 1 and line.startswith(BOM):
+            line = line[1:]
+        if not line.strip():
+            continue
+        try:
+            row = loads(line)
+        except decode_error as exc:
+            yield number, Rejected("", f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(row, dict):
+            yield number, Rejected("", "a line must be a JSON object")
+            continue
+        yield number, row
 
 
 def read_csv(stream: TextIO) -> Iterator[tuple[int, Row]]:
@@ -144,11 +150,15 @@ def is_binary(name: str) -> bool:
     return name.lower().endswith((".parquet", ".pq"))
 
 
-def reader_for(name: str) -> Callable[[Any], Iterator[tuple[int, Row]]]:
+def reader_for(name: str) -> Callable[[Any], Iterable[tuple[int, Row]]]:
+    """The reader of a file by its name: its rows, read in columns (`import_rows` admits
+    them a batch at a time; iterating gives the rows one by one)."""
     lowered = name.lower()
     if is_binary(lowered):
-        return read_parquet
-    return read_csv if lowered.endswith(".csv") else read_jsonl
+        return lambda stream: columnar.read_parquet_columns(stream, read_parquet)
+    if lowered.endswith(".csv"):
+        return lambda stream: columnar.read_csv_columns(stream, read_csv)
+    return lambda stream: columnar.read_jsonl_columns(stream, jsonl_rows)
 
 
 def record_row(source: str, r: NewRecord) -> dict[str, Any]:
@@ -237,69 +247,78 @@ def store_batch(ctx: Context, source: str, batch: Sequence[NewRecord]) -> list[S
     """
     uow, book = ctx.uow, ctx.book
     uow.subjects.ensure(subjects_of(batch))  # with the first name reported for each
-    new = uow.records.add_new([record_row(source, r) for r in batch])
-    first: dict[str, NewRecord] = {}
-    for r in batch:
-        first.setdefault(r.reference, r)
-    old = [ref for ref in first if ref not in new]
-    stored = uow.records.stored(source, old) if old else {}
-    out: list[Stored] = []
+    rows = [record_row(source, r) for r in batch]
+    new = uow.records.add_new(rows)
+    out: list[Stored | None] = [None] * len(batch)
     notices_out: list[tuple[str, str, dict[str, Any]]] = []
-    fulfil: dict[int, NewRecord] = {}
-    for r in batch:
+    # The notice period of each (type, decision, notification): computed once per batch.
+    listings: dict[tuple[str, date, date | None], tuple[dict[str, date], dict[str, Any]]] = {}
+    leaders: dict[str, int] = {}
+    for i, r in enumerate(batch):
         ref = r.reference
-        leader = first[ref]
-        if ref in new:
-            if leader is r:
+        record_id = new.get(ref)
+        if record_id is None:
+            continue  # stored before: answered below
+        leader = leaders.setdefault(ref, i)
+        if leader == i:
+            key = (r.type, r.decided_on, r.notified_on)
+            known = listings.get(key)
+            if known is None:
                 starts = listing_starts(book, r)
-                out.append(Stored("inserted", new[ref], listings=starts))
-                if starts:
-                    notices_out.append(
-                        (str(r.subject), "listing", _listing_payload(source, r, starts))
-                    )
-                continue
-            row = record_row(source, leader)
-            differ = _differences(row, r)
-            out.append(
-                Stored("conflict", new[ref], _conflict(ref, new[ref], differ), tuple(differ))
-                if differ
-                else Stored("duplicate", new[ref])
-            )
+                known = listings[key] = (starts, _listing_fields(r, starts))
+            starts, fields = known
+            out[i] = Stored("inserted", record_id, listings=starts)
+            if starts:
+                notices_out.append(
+                    (rows[i]["subject"], "listing", {"source": source, "reference": ref, **fields})
+                )
             continue
-        row_stored = stored[ref]
+        differ = _differences(rows[leader], r)
+        out[i] = (
+            Stored("conflict", record_id, _conflict(ref, record_id, differ), tuple(differ))
+            if differ
+            else Stored("duplicate", record_id)
+        )
+    fulfil: dict[int, NewRecord] = {}
+    for i, record_id, row_stored in getattr(new, "others", ()):
+        r = batch[i]
+        if row_stored is None:  # the database found it the same as the stored record
+            out[i] = Stored("duplicate", record_id)
+            continue
+        ref = r.reference
         differ = _differences(row_stored, r)
-        record_id = int(row_stored["id"])
         if differ:
-            out.append(
-                Stored("conflict", record_id, _conflict(ref, record_id, differ), tuple(differ))
-            )
+            out[i] = Stored("conflict", record_id, _conflict(ref, record_id, differ), tuple(differ))
         elif r.fulfilled_on is not None and row_stored["fulfilled_on"] is None:
             if row_stored["voided"]:
                 reason = f"fulfilled_on: record {record_id} is voided and cannot be fulfilled"
-                out.append(Stored("conflict", record_id, reason, ("fulfilled_on",)))
+                out[i] = Stored("conflict", record_id, reason, ("fulfilled_on",))
             elif fulfil.setdefault(record_id, r) is r:
-                out.append(Stored("fulfilled", record_id))
+                out[i] = Stored("fulfilled", record_id)
             else:
-                out.append(Stored("duplicate", record_id))
+                out[i] = Stored("duplicate", record_id)
         else:
-            out.append(Stored("duplicate", record_id))
+            out[i] = Stored("duplicate", record_id)
     for record_id, r in fulfil.items():
         assert r.fulfilled_on is not None
         mark_fulfilled(ctx, record_id, str(r.subject), r.fulfilled_on, by=source, note=None)
     uow.outbox.enqueue(notices_out)
     audit_report(ctx, source, batch, len(new))
-    return out
+    answered = [o for o in out if o is not None]
+    if len(answered) != len(batch):  # every row is inserted or found stored
+        raise RuntimeError("store_batch: a record was neither inserted nor found stored")
+    return answered
 
 
-def _listing_payload(source: str, r: NewRecord, starts: Mapping[str, date]) -> dict[str, Any]:
+def _listing_fields(r: NewRecord, starts: Mapping[str, date]) -> dict[str, Any]:
+    """A listing notice's fields after source and reference (the same for every record of one
+    type, decision day and notification day)."""
     return {
-        "source": source,
-        "reference": r.reference,
         "type": r.type,
         "lists": list(starts),
         "starts_on": {code: day.isoformat() for code, day in starts.items()},
-        "decided_on": r.decided_on,
-        "notified_on": r.notified_on,
+        "decided_on": r.decided_on.isoformat(),
+        "notified_on": None if r.notified_on is None else r.notified_on.isoformat(),
     }
 
 
@@ -368,7 +387,7 @@ def import_rows(
         batch.clear()
         lines.clear()
 
-    for number, row in rows:
+    def take(number: int, row: Row) -> None:
         try:
             if isinstance(row, Rejected):
                 raise row
@@ -376,9 +395,27 @@ def import_rows(
             lines.append(number)
         except Rejected as exc:
             report.rejected.append({"line": number, "reason": str(exc)})
-            continue
-        if len(batch) >= size:
-            flush()
+
+    if isinstance(rows, columnar.ColumnarFile):
+        for part in rows.parts():
+            if isinstance(part, columnar.Columns):
+                for number, answer in columnar.admit_columns(intake, part):
+                    if isinstance(answer, Rejected):
+                        report.rejected.append({"line": number, "reason": str(answer)})
+                    else:
+                        batch.append(answer)
+                        lines.append(number)
+                        if len(batch) >= size:
+                            flush()
+            else:
+                take(*part)
+                if len(batch) >= size:
+                    flush()
+    else:
+        for number, row in rows:
+            take(number, row)
+            if len(batch) >= size:
+                flush()
     if batch:
         flush()
     if report.inserted > ANALYZE_AFTER:  # the planner's statistics follow a large import
