@@ -268,3 +268,10 @@ def test_valid_lines_need_no_row_by_row_admission(monkeypatch: Any) -> None:
     ]  # fmt: skip
     assert by_columns(rows) == by_row(rows)
     assert slow == [3]
+
+
+def test_the_screens_know_every_character_python_strips() -> None:
+    import sys
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert columnar.SPACES == every

@@ -6,8 +6,8 @@ the other with the same words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,6 +53,78 @@ class NewRecord:
     subject_name: str | None = None
 
 
+_BATCH_FIELDS = (
+    "subject",
+    "type",
+    "reference",
+    "decided_on",
+    "amount",
+    "note",
+    "fulfilled_on",
+    "notified_on",
+    "lists",
+    "subject_name",
+)
+
+
+@dataclass(slots=True)
+class RecordBatch:
+    """Admitted records as columns, one list per NewRecord field, in line order: how an
+    import holds a batch of ten thousand records without an object for each."""
+
+    columns: dict[str, list[Any]] = field(
+        default_factory=lambda: {name: [] for name in _BATCH_FIELDS}
+    )
+
+    @classmethod
+    def of(cls, records: Iterable[NewRecord]) -> RecordBatch:
+        batch = cls()
+        for r in records:
+            batch.append(r)
+        return batch
+
+    def __len__(self) -> int:
+        return len(self.columns["reference"])
+
+    def __iter__(self) -> Iterator[NewRecord]:
+        return map(NewRecord, *(self.columns[name] for name in _BATCH_FIELDS))
+
+    def __getitem__(self, i: int) -> NewRecord:
+        return NewRecord(*(self.columns[name][i] for name in _BATCH_FIELDS))
+
+    def append(self, r: NewRecord) -> None:
+        for name in _BATCH_FIELDS:
+            self.columns[name].append(getattr(r, name))
+
+    def extend(self, other: RecordBatch) -> None:
+        for name in _BATCH_FIELDS:
+            self.columns[name].extend(other.columns[name])
+
+    def split(self, n: int) -> tuple[RecordBatch, RecordBatch]:
+        """The first n records, and the rest."""
+        head, rest = RecordBatch({}), RecordBatch({})
+        for name, values in self.columns.items():
+            head.columns[name], rest.columns[name] = values[:n], values[n:]
+        return head, rest
+
+
+class ColumnRows(Sequence[Mapping[str, Any]]):
+    """Rows held as columns (name -> values) that read as a sequence of dicts: a bulk writer
+    takes the columns as they are, anything else reads a row at a time."""
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self.columns = columns
+        self._length = len(next(iter(columns.values()))) if columns else 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return ColumnRows({name: values[i] for name, values in self.columns.items()})
+        return {name: values[i] for name, values in self.columns.items()}
+
+
 NAME_LIMIT = 200
 # Free text (a note, grounds, a reason, a commitment, a statement): one limit everywhere, the
 # API's models and file imports alike.
@@ -91,17 +163,32 @@ def subject_name(kind: SubjectKind, value: str, field: str = "subject_name") -> 
 
 def subjects_of(batch: Iterable[NewRecord]) -> list[tuple[str, str, str | None]]:
     """Each subject of a batch once, as (id, kind, name), with the first name reported for it."""
+    # The scheme registry hands out one SubjectId per identifier: most repeats are found by
+    # identity, and each distinct object is formatted once.
+    if isinstance(batch, RecordBatch):
+        subjects, names = batch.columns["subject"], batch.columns["subject_name"]
+        if not any(name is not None for name in names):
+            distinct = {id(s): s for s in subjects}
+            out = {}
+            for subject in distinct.values():
+                key = str(subject)
+                if key not in out:
+                    out[key] = (key, subject.kind.value, None)
+            return list(out.values())
+    batch = list(batch)
+    distinct = {id(r.subject): r.subject for r in batch}
     first: dict[str, tuple[str, str, str | None]] = {}
-    seen: dict[int, str] = {}  # the scheme registry hands out one SubjectId per identifier
+    for subject in distinct.values():
+        key = str(subject)
+        if key not in first:
+            first[key] = (key, subject.kind.value, None)
+    named: set[str] = set()
     for r in batch:
-        key = seen.get(id(r.subject))
-        if key is None:
-            key = seen[id(r.subject)] = str(r.subject)
-        held = first.get(key)
-        if held is None:
-            first[key] = (key, r.subject.kind.value, r.subject_name)
-        elif held[2] is None and r.subject_name is not None:
-            first[key] = (key, held[1], r.subject_name)
+        if r.subject_name is not None:
+            key = str(r.subject)
+            if key not in named:  # the first name reported wins
+                named.add(key)
+                first[key] = (key, first[key][1], r.subject_name)
     return list(first.values())
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +42,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql
+
+from trustledger.domain.intake import ColumnRows
 
 # Below this many rows a PostgreSQL COPY's extra round trips cost more than they save.
 COPY_THRESHOLD = 64
@@ -148,29 +149,24 @@ def _sqlite_date(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _tuples(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], columns: list[str]
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    columns: list[str],
+    numbered: bool = False,
 ) -> list[Any]:
-    """The rows as parameter tuples, each value converted as a Core insert would convert it."""
-    converters = _converters(conn, table, columns)
-    if len(columns) == 1:
-        (name,) = columns
-        return (
-            [(row[name],) for row in rows]
-            if not converters
-            else [(converters[0][1](row[name]),) for row in rows]
-        )
-    get = itemgetter(*columns)
-    if not converters:
-        return [get(row) for row in rows]
-    params = []
-    for row in rows:
-        values = list(get(row))
-        for i, convert in converters:
-            value = values[i]
-            if value is not None:
-                values[i] = convert(value)
-        params.append(values)
-    return params
+    """The rows as parameter tuples, each value converted as a Core insert would convert it
+    (`numbered`: each tuple starts with the row's position). Column by column: a converter
+    runs over one list, not once per row and column."""
+    if isinstance(rows, ColumnRows):  # already columns
+        values = [rows.columns[name] for name in columns]
+    else:
+        values = [[row[name] for row in rows] for name in columns]
+    for i, convert in _converters(conn, table, columns):
+        values[i] = [None if v is None else convert(v) for v in values[i]]
+    if numbered:
+        values.insert(0, list(range(len(rows))))
+    return list(zip(*values, strict=True))
 
 
 def _names(conn: Connection, table: Table, columns: Sequence[str]) -> tuple[str, str]:
@@ -230,7 +226,7 @@ def stage(
         prefixes=["TEMPORARY"],
     )
     quoted = conn.dialect.identifier_preparer.quote(staging.name)
-    params = _tuples(conn, table, rows, columns)
+    params = _tuples(conn, table, rows, columns, numbered=True)
     with _cursor(conn) as cursor:
         # Same column types (SQLite: same affinities) as the target, no constraints.
         if conn.dialect.name == "sqlite":
@@ -239,10 +235,7 @@ def stage(
                 f"SELECT 0 AS {STAGE_ORDER}, {names} FROM {name} WHERE 0"
             )
             marks = ", ".join("?" * (len(columns) + 1))
-            cursor.executemany(
-                f"INSERT INTO {quoted} VALUES ({marks})",
-                [(order, *values) for order, values in enumerate(params)],
-            )
+            cursor.executemany(f"INSERT INTO {quoted} VALUES ({marks})", params)
         else:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {quoted} ON COMMIT DROP AS "
@@ -250,8 +243,8 @@ def stage(
             )
             with cursor.copy(f"COPY {quoted} ({STAGE_ORDER}, {names}) FROM STDIN") as copy:
                 write = copy.write_row
-                for order, values in enumerate(params):
-                    write((order, *values))
+                for values in params:
+                    write(values)
     return staging
 
 

@@ -11,10 +11,12 @@ from sqlalchemy import (
     Connection,
     and_,
     bindparam,
+    case,
     func,
     insert,
     literal_column,
     not_,
+    null,
     or_,
     select,
     update,
@@ -340,8 +342,14 @@ class RecordRepository:
         self, staged: Any, new_ids: set[int]
     ) -> list[tuple[int, int, StoredRow | None]]:
         s, r = staged.c, records.c
+        differs = not_(_same(staged))
+        # The stored columns only where they differ: a re-sent file's rows come back as
+        # (position, id, false) and nothing more.
         query = select(
-            s[bulk.STAGE_ORDER], r.id, not_(_same(staged)), *(r[c] for c in _STORED_COLUMNS)
+            s[bulk.STAGE_ORDER],
+            r.id,
+            differs,
+            *(case((differs, r[c]), else_=null()).label(c) for c in _STORED_COLUMNS),
         ).join_from(staged, records, and_(r.source == s.source, r.reference == s.reference))
         rows, converters = bulk.fetch(self.conn, query)
         process = converters[3:]

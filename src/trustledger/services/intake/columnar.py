@@ -26,18 +26,13 @@ Readers:
 
 from __future__ import annotations
 
-import csv
 import io
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any, BinaryIO, TextIO
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.json as pa_json
 
 from trustledger.domain.identifiers import IdentifierError, SubjectId, SubjectKind
 from trustledger.domain.intake import (
@@ -46,6 +41,7 @@ from trustledger.domain.intake import (
     TEXT_LIMIT,
     Intake,
     NewRecord,
+    RecordBatch,
     Rejected,
     parse_day,
 )
@@ -76,6 +72,7 @@ def _row(lists: dict[str, list[Any]], i: int) -> dict[str, Any]:
 
 
 Part = Columns | tuple[int, Row]
+_PLACEHOLDER = NewRecord(None, "", "", None, None, None, None)  # type: ignore[arg-type]
 
 
 class ColumnarFile:
@@ -102,8 +99,17 @@ class ColumnarFile:
 
 BOM = "\ufeff"
 CHUNK = 1 << 20  # characters read at a time
-_SCHEMA = pa.schema([(name, pa.string()) for name in FIELDS])
-_JSON_OPTIONS = pa_json.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="error")
+
+
+@cache
+def _json_options() -> Any:
+    """Every field as text, and no other field (PyArrow is imported when first needed: the
+    other commands do not pay for it)."""
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
+    schema = pa.schema([(name, pa.string()) for name in FIELDS])
+    return pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
 
 
 def read_jsonl_columns(stream: TextIO, fallback: Callable[[list[str], int], Iterator[Part]]) -> (
@@ -140,11 +146,14 @@ def _jsonl_chunk(chunk: list[str], first: int) -> Columns | None:
         numbers.append(number)
     if not numbers:
         return Columns([], {})
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
     try:
         table = pa_json.read_json(
             io.BytesIO("".join(chunk).encode("utf-8", "surrogatepass")),
             read_options=pa_json.ReadOptions(use_threads=False, block_size=1 << 30),
-            parse_options=_JSON_OPTIONS,
+            parse_options=_json_options(),
         )
     except (pa.ArrowException, UnicodeError):
         return None
@@ -191,6 +200,8 @@ ROWS_PER_PART = 8192
 
 
 def _from_rows(numbers: list[int], rows: list[dict[str, Any]]) -> Columns:
+    import pyarrow as pa
+
     names = [name for name in FIELDS if name in rows[0]]
     if any(len(row) != len(names) for row in rows):  # short rows: absent values
         names = [name for name in FIELDS if any(name in row for row in rows)]
@@ -207,6 +218,8 @@ def read_parquet_columns(
     as a line sends them); otherwise `rows`, the row reader."""
 
     def parts() -> Iterator[Part]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
         try:
@@ -248,6 +261,8 @@ def read_parquet_columns(
 
 
 def _textual(kind: Any) -> bool:
+    import pyarrow as pa
+
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_date(kind))
@@ -257,7 +272,11 @@ def _textual(kind: Any) -> bool:
 
 # Every character Python's str.strip() removes: a value with one at either end takes the
 # row-by-row path (which strips it), so the columnar path never has to.
-_SPACE = "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1) if chr(c).isspace())
+SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)  # a test checks these are all of them
+_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in SPACES)
 _EDGE = f"^[{_SPACE}]|[{_SPACE}]$"
 # An amount in the plain form `admit` accepts unchanged: at most 16 integer digits without
 # leading zeros, at most two decimals. Anything else (1e3, 1_000, -1, 007) takes the row path.
@@ -267,9 +286,32 @@ _KINDS = tuple(SubjectKind)
 
 def admit_columns(intake: Intake, part: Columns) -> list[tuple[int, NewRecord | Rejected]]:
     """Admit a part's rows; (line, record or the reason it is refused), in line order."""
+    admitted = admit_batch(intake, part)
+    out: list[tuple[int, NewRecord | Rejected]] = list(
+        zip(admitted.numbers, admitted.records, strict=True)
+    )
+    out.extend(admitted.rejected)
+    out.sort(key=lambda answer: answer[0])
+    return out
+
+
+@dataclass
+class Admitted:
+    """A part admitted: its records (in line order) with their lines, and the lines refused."""
+
+    records: RecordBatch
+    numbers: list[int]
+    rejected: list[tuple[int, Rejected]]
+
+
+def admit_batch(intake: Intake, part: Columns) -> Admitted:
+    """Admit a part's rows into a RecordBatch (no object per record)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     n = len(part)
     if not n:
-        return []
+        return Admitted(RecordBatch(), [], [])
     values = part.values
     null = pa.nulls(n, pa.string())
 
@@ -286,7 +328,7 @@ def admit_columns(intake: Intake, part: Columns) -> list[tuple[int, NewRecord | 
     for name in REQUIRED:
         clear = pc.and_(clear, present[name]) if name in present else pa.array([False] * n)
     if not pc.any(clear).as_py():
-        return _slow(intake, part, range(n))
+        return _admitted(part.numbers, RecordBatch(), _slow(intake, part, range(n)))
 
     # Types: known, reportable by this source; subjects: parsed once per distinct identifier,
     # their kind one the type applies to (a lookup by type and kind).
@@ -381,30 +423,61 @@ def admit_columns(intake: Intake, part: Columns) -> list[tuple[int, NewRecord | 
     notes = (
         [v or None for v in values["note"].to_pylist()] if "note" in values else [None] * n
     )
-    records = list(
-        map(
-            NewRecord,
-            subjects,
-            type_names,
-            references,
-            decided_days,
-            amounts,
-            notes,
-            fulfilled,
-            notified,
-            lists,
-        )
+    batch = RecordBatch(
+        {
+            "subject": subjects,
+            "type": type_names,
+            "reference": references,
+            "decided_on": decided_days,
+            "amount": amounts,
+            "note": notes,
+            "fulfilled_on": fulfilled,
+            "notified_on": notified,
+            "lists": lists,
+            "subject_name": [None] * n,
+        }
     )
-    out: list[tuple[int, NewRecord | Rejected]] = list(zip(part.numbers, records, strict=True))
-    if clear.null_count or not pc.all(clear).as_py():
-        slow = pc.indices_nonzero(pc.invert(pc.fill_null(clear, False))).to_pylist()
-        for i, answer in zip(slow, _slow(intake, part, slow), strict=True):
-            out[i] = answer
-    return out
+    if not clear.null_count and pc.all(clear).as_py():
+        return Admitted(batch, part.numbers, [])
+    slow = pc.indices_nonzero(pc.invert(pc.fill_null(clear, False))).to_pylist()
+    return _admitted(part.numbers, batch, _slow(intake, part, slow), slow)
+
+
+def _admitted(
+    numbers: list[int],
+    batch: RecordBatch,
+    answers: list[tuple[int, NewRecord | Rejected]],
+    at: Sequence[int] | None = None,
+) -> Admitted:
+    """The cleared rows of `batch` with the row-by-row `answers` for positions `at` (all
+    positions when `batch` is empty) put in their places."""
+    if at is None:
+        batch = RecordBatch.of(
+            r if isinstance(r, NewRecord) else _PLACEHOLDER for _, r in answers
+        )
+        at = range(len(answers))
+    rejected: list[tuple[int, Rejected]] = []
+    refused: set[int] = set()
+    columns = batch.columns
+    for i, (number, answer) in zip(at, answers, strict=True):
+        if isinstance(answer, Rejected):
+            rejected.append((number, answer))
+            refused.add(i)
+        else:
+            for name, values in columns.items():
+                values[i] = getattr(answer, name)
+    if not refused:
+        return Admitted(batch, numbers, rejected)
+    keep = [i for i in range(len(numbers)) if i not in refused]
+    kept = RecordBatch({name: [values[i] for i in keep] for name, values in columns.items()})
+    return Admitted(kept, [numbers[i] for i in keep], rejected)
 
 
 def _cleared(column: Any, clear: Any) -> list[Any]:
     """The column's values where the screens cleared the row, None elsewhere."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     cleared: list[Any] = pc.if_else(clear, column, pa.nulls(len(column), column.type)).to_pylist()
     return cleared
 
