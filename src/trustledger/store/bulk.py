@@ -277,10 +277,10 @@ def unstage(conn: Connection, staging: Table) -> None:
         cursor.execute(f"DROP TABLE {conn.dialect.identifier_preparer.quote(staging.name)}")
 
 
-def fetch(conn: Connection, statement: Any) -> tuple[list[Any], list[Callable[[Any], Any]]]:
-    """The rows of a Core select as the driver returns them, and for each column what a Core
-    execution would do to its values (None is always None): the caller converts only the
-    values it uses, not every value of every row."""
+def fetch(conn: Connection, statement: Any) -> list[Any]:
+    """The rows of a Core select as the driver returns them, without SQLAlchemy's per-row
+    processing: for many rows of plain numbers (ids, positions, flags), not for dates or
+    decimals, which each driver returns its own way."""
     compiled = statement.compile(dialect=conn.dialect)
     params = compiled.construct_params()
     if conn.dialect.paramstyle in ("qmark", "numeric"):
@@ -289,15 +289,4 @@ def fetch(conn: Connection, statement: Any) -> tuple[list[Any], list[Callable[[A
         values = params
     with _cursor(conn) as cursor:
         cursor.execute(compiled.string, values)
-        rows = cursor.fetchall()
-        described = cursor.description
-    converters = []
-    for column, description in zip(statement.selected_columns, described, strict=True):
-        impl = column.type.dialect_impl(conn.dialect)
-        process = impl.result_processor(conn.dialect, description[1])
-        converters.append(process if process is not None else _same)
-    return rows, converters
-
-
-def _same(value: Any) -> Any:
-    return value
+        return cursor.fetchall()  # type: ignore[no-any-return]

@@ -12,7 +12,9 @@ from sqlalchemy import Connection, select, update
 from trustledger.store import bulk
 from trustledger.store.tables import outbox
 
-Notice = tuple[str, str, dict[str, Any]]  # (subject, kind, payload)
+# (subject, kind, payload): a payload given as text is JSON its caller encoded as `enqueue`
+# would (an import builds ten thousand listing notices from one template per batch).
+Notice = tuple[str, str, dict[str, Any] | str]
 # One encoder for every notice (json.dumps with options builds a new one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
@@ -26,7 +28,8 @@ class OutboxRepository:
         thousands of listing notices go through the driver in one bulk write)."""
         encode = _ENCODE
         rows = [
-            {"subject": s, "kind": k, "payload": encode(p)} for s, k, p in notices
+            {"subject": s, "kind": k, "payload": p if isinstance(p, str) else encode(p)}
+            for s, k, p in notices
         ]
         bulk.insert_all(self.conn, outbox, rows)
 

@@ -11,12 +11,10 @@ from sqlalchemy import (
     Connection,
     and_,
     bindparam,
-    case,
     func,
     insert,
     literal_column,
     not_,
-    null,
     or_,
     select,
     update,
@@ -250,7 +248,8 @@ _STORED = select(
     records.c.amount,
     records.c.fulfilled_on,
     records.c.voided,
-).where(
+)
+_STORED_OF = _STORED.where(
     records.c.source == bindparam("source"),
     records.c.reference.in_(bindparam("refs", expanding=True)),
 )
@@ -298,8 +297,6 @@ class Added(dict[str, int]):
         self.others = []
 
 
-_STORED_COLUMNS = ("subject", "type", "decided_on", "amount", "fulfilled_on", "voided")
-
 
 class RecordRepository:
     def __init__(self, conn: Connection) -> None:
@@ -342,28 +339,24 @@ class RecordRepository:
         self, staged: Any, new_ids: set[int]
     ) -> list[tuple[int, int, StoredRow | None]]:
         s, r = staged.c, records.c
-        differs = not_(_same(staged))
-        # The stored columns only where they differ: a re-sent file's rows come back as
-        # (position, id, false) and nothing more.
-        query = select(
-            s[bulk.STAGE_ORDER],
-            r.id,
-            differs,
-            *(case((differs, r[c]), else_=null()).label(c) for c in _STORED_COLUMNS),
-        ).join_from(staged, records, and_(r.source == s.source, r.reference == s.reference))
-        rows, converters = bulk.fetch(self.conn, query)
-        process = converters[3:]
-        others: list[tuple[int, int, StoredRow | None]] = []
-        for order, record_id, differs, *values in rows:
-            if record_id in new_ids:  # inserted now: the intake compares it with its leader
-                continue
-            row: dict[str, Any] | None = None
-            if differs:
-                row = {"id": record_id}
-                for name, convert, value in zip(_STORED_COLUMNS, process, values, strict=True):
-                    row[name] = None if value is None else convert(value)
-            others.append((int(order), int(record_id), row))
-        return others
+        # (position, id, whether it differs) of every staged row: a re-sent file's rows come
+        # back as three numbers each; the stored columns are read only for those that differ.
+        query = select(s[bulk.STAGE_ORDER], r.id, not_(_same(staged))).join_from(
+            staged, records, and_(r.source == s.source, r.reference == s.reference)
+        )
+        rows = bulk.fetch(self.conn, query)
+        others = [(int(o), int(i), bool(d)) for o, i, d in rows if i not in new_ids]
+        differing = [record_id for _, record_id, differs in others if differs]
+        stored = self._by_id(differing) if differing else {}
+        return [(o, i, stored[i] if d else None) for o, i, d in others]
+
+    def _by_id(self, ids: Sequence[int]) -> dict[int, StoredRow]:
+        found: dict[int, StoredRow] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self.conn.execute(_STORED.where(records.c.id.in_(chunk))).all()
+            found.update({row.id: row._mapping for row in rows})
+        return found
 
     def stored(self, source: str, references: Sequence[str]) -> dict[str, Mapping[str, Any]]:
         """The stored rows of these references of a source, by reference (for comparison).
@@ -373,7 +366,7 @@ class RecordRepository:
         found: dict[str, Mapping[str, Any]] = {}
         for start in range(0, len(references), STORED_CHUNK):
             chunk = list(references[start : start + STORED_CHUNK])
-            rows = self.conn.execute(_STORED, {"source": source, "refs": chunk}).all()
+            rows = self.conn.execute(_STORED_OF, {"source": source, "refs": chunk}).all()
             found.update({row[1]: row._mapping for row in rows})
         return found
 

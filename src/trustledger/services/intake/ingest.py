@@ -170,13 +170,15 @@ def reader_for(name: str) -> Callable[[Any], Iterable[tuple[int, Row]]]:
     return lambda stream: columnar.read_jsonl_columns(stream, jsonl_rows)
 
 
-def listing_starts(book: Rulebook, r: NewRecord) -> dict[str, date]:
-    """The day each list this record can enter takes effect: the notice period runs from the
-    notification (never before the decision)."""
-    plan = book.index.type_plans.get(r.type)
+def listing_starts(
+    book: Rulebook, type_code: str, decided_on: date, notified_on: date | None
+) -> dict[str, date]:
+    """The day each list a record of this type can enter takes effect: the notice period runs
+    from the notification (never before the decision)."""
+    plan = book.index.type_plans.get(type_code)
     if plan is None or not plan.lists:
         return {}
-    notified = r.decided_on if r.notified_on is None else max(r.decided_on, r.notified_on)
+    notified = decided_on if notified_on is None else max(decided_on, notified_on)
     return {code: notified + notice for code, notice in plan.lists}
 
 
@@ -346,12 +348,14 @@ def _notices(
     subjects: list[str],
     inserted: list[bool],
     listings: list[dict[str, date]],
-) -> list[tuple[str, str, dict[str, Any]]]:
+) -> list[tuple[str, str, dict[str, Any] | str]]:
     """A listing notice for each inserted record that can list its subject (filling in
-    `listings`); the notice period is computed once per type, decision and notification."""
+    `listings`). The notice period and the payload's JSON around the reference are made once
+    per type, decision day and notification day."""
     columns = batch.columns
-    known: dict[tuple[str, date, date | None], tuple[dict[str, date], dict[str, Any]]] = {}
-    notices: list[tuple[str, str, dict[str, Any]]] = []
+    known: dict[tuple[str, date, date | None], tuple[dict[str, date], str, str]] = {}
+    encode = _ENCODE_TEXT
+    notices: list[tuple[str, str, dict[str, Any] | str]] = []
     for i, (lists, type_code, decided_on, notified_on, ref) in enumerate(
         zip(
             columns["lists"],
@@ -367,13 +371,29 @@ def _notices(
         key = (type_code, decided_on, notified_on)
         found = known.get(key)
         if found is None:
-            starts = listing_starts(book, batch[i])
-            found = known[key] = (starts, _listing_fields(type_code, decided_on, notified_on, starts))
-        starts, fields = found
+            starts = listing_starts(book, type_code, decided_on, notified_on)
+            fields = _listing_fields(type_code, decided_on, notified_on, starts)
+            found = known[key] = (starts, *_template(source, fields))
+        starts, before, after = found
         if starts:
             listings[i] = starts
-            notices.append((subjects[i], "listing", {"source": source, "reference": ref, **fields}))
+            notices.append((subjects[i], "listing", before + encode(ref) + after))
     return notices
+
+
+_ENCODE_TEXT = json.JSONEncoder(ensure_ascii=False).encode
+_SLOT = "\x00reference\x00"
+
+
+def _template(source: str, fields: dict[str, Any]) -> tuple[str, str]:
+    """The listing payload's JSON before and after the reference's: the payload of reference R
+    is `before + json(R) + after`, the text `json.dumps(payload, ensure_ascii=False)` gives."""
+    text = _ENCODE_TEXT({"source": source, "reference": _SLOT, **fields})
+    slot = _ENCODE_TEXT(_SLOT)
+    if text.count(slot) != 1:
+        raise ValueError(f"listing notice of source {source!r}: no single reference slot")
+    before, _, after = text.partition(slot)
+    return before, after
 
 
 def _listing_fields(
