@@ -45,7 +45,17 @@ VALUES: dict[str, list[Any]] = {
         "",
         None,
     ],
-    "reference": ["R-1", "R-2", "(2026)京0105执1号", "x" * 200, "x" * 201, "a\x00b", " R-3 ", "", None],
+    "reference": [
+        "R-1",
+        "R-2",
+        "(2026)京0105执1号",
+        "x" * 200,
+        "x" * 201,
+        "a\x00b",
+        " R-3 ",
+        "",
+        None,
+    ],
     "decided_on": [
         "2026-05-01",
         "2025-12-31",
@@ -274,4 +284,4 @@ def test_the_screens_know_every_character_python_strips() -> None:
     import sys
 
     every = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-    assert columnar.SPACES == every
+    assert every == columnar.SPACES

@@ -163,32 +163,27 @@ def subject_name(kind: SubjectKind, value: str, field: str = "subject_name") -> 
 
 def subjects_of(batch: Iterable[NewRecord]) -> list[tuple[str, str, str | None]]:
     """Each subject of a batch once, as (id, kind, name), with the first name reported for it."""
-    # The scheme registry hands out one SubjectId per identifier: most repeats are found by
-    # identity, and each distinct object is formatted once.
     if isinstance(batch, RecordBatch):
         subjects, names = batch.columns["subject"], batch.columns["subject_name"]
-        if not any(name is not None for name in names):
-            distinct = {id(s): s for s in subjects}
-            out = {}
-            for subject in distinct.values():
-                key = str(subject)
-                if key not in out:
-                    out[key] = (key, subject.kind.value, None)
-            return list(out.values())
-    batch = list(batch)
-    distinct = {id(r.subject): r.subject for r in batch}
+    else:
+        records = list(batch)
+        subjects = [r.subject for r in records]
+        names = [r.subject_name for r in records]
+    # The scheme registry hands out one SubjectId per identifier: most repeats are found by
+    # identity, and each distinct object is formatted once.
     first: dict[str, tuple[str, str, str | None]] = {}
-    for subject in distinct.values():
+    for subject in {id(s): s for s in subjects}.values():
         key = str(subject)
         if key not in first:
-            first[key] = (key, subject.kind.value, None)
-    named: set[str] = set()
-    for r in batch:
-        if r.subject_name is not None:
-            key = str(r.subject)
-            if key not in named:  # the first name reported wins
-                named.add(key)
-                first[key] = (key, first[key][1], r.subject_name)
+            first[key] = (key, subject.kind._value_, None)
+    if any(name is not None for name in names):
+        named: set[str] = set()
+        for subject, name in zip(subjects, names, strict=True):
+            if name is not None:
+                key = str(subject)
+                if key not in named:  # the first name reported wins
+                    named.add(key)
+                    first[key] = (key, first[key][1], name)
     return list(first.values())
 
 

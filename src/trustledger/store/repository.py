@@ -265,7 +265,7 @@ _FILL_NAME = (
 # comparison the intake makes, done in the database so that a re-sent file's rows need no
 # reading back). Amounts from 10^13 up are compared in Python: SQLite holds them as REAL,
 # whose equality is not the Decimal equality intake compares by.
-_SAME_AMOUNT_BELOW = literal_column("10000000000000")
+_SAME_AMOUNT_BELOW: Any = literal_column("10000000000000")
 
 
 def _same(staged: Any) -> Any:
@@ -297,12 +297,11 @@ class Added(dict[str, int]):
         self.others = []
 
 
-
 class RecordRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_new(self, rows: Sequence[dict[str, Any]]) -> Added:
+    def add_new(self, rows: Sequence[Mapping[str, Any]]) -> Added:
         """Insert records, skipping each (source, reference) already stored; the new ones'
         reference -> id, as the insert itself reports them (rows come from one source), and
         how each row not inserted compares with what is stored (`Added.others`).
@@ -332,7 +331,7 @@ class RecordRepository:
             bulk.unstage(self.conn, staged)
         return added
 
-    def _insert_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    def _insert_new(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
         return {ref: int(id_) for id_, _, ref in bulk.insert_new(self.conn, records, rows, _KEY)}
 
     def _compare_staged(

@@ -112,9 +112,9 @@ def _json_options() -> Any:
     return pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
 
 
-def read_jsonl_columns(stream: TextIO, fallback: Callable[[list[str], int], Iterator[Part]]) -> (
-    ColumnarFile
-):
+def read_jsonl_columns(
+    stream: TextIO, fallback: Callable[[list[str], int], Iterator[Part]]
+) -> ColumnarFile:
     """JSON Lines in columns; `fallback(lines, first_number)` reads a chunk line by line."""
 
     def parts() -> Iterator[Part]:
@@ -136,14 +136,10 @@ def read_jsonl_columns(stream: TextIO, fallback: Callable[[list[str], int], Iter
 def _jsonl_chunk(chunk: list[str], first: int) -> Columns | None:
     """The chunk's objects in columns, or None when Arrow cannot read it exactly as `json`
     reads it line by line."""
-    numbers = []
-    for number, line in enumerate(chunk, start=first):
-        text = line.strip()
-        if not text:
-            continue
-        if text[0] != "{" or text[-1] != "}":
-            return None
-        numbers.append(number)
+    texts = [line.strip() for line in chunk]
+    numbers = [number for number, text in enumerate(texts, start=first) if text]
+    if any(text[0] != "{" or text[-1] != "}" for text in filter(None, texts)):
+        return None
     if not numbers:
         return Columns([], {})
     import pyarrow as pa
@@ -265,7 +261,9 @@ def _textual(kind: Any) -> bool:
 
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
-    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_date(kind))
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_date(kind)
+    )
 
 
 # -- admission ------------------------------------------------------------------------------
@@ -350,7 +348,9 @@ def admit_batch(intake: Intake, part: Columns) -> Admitted:
             subject_list.append(None)
     kinds = pa.array([0 if s is None else 1 + _KINDS.index(s.kind) for s in subject_list] + [0])
     subject_index = pc.fill_null(subject_codes.indices, len(subject_list))
-    pair = pc.add(pc.multiply(pc.cast(type_index, pa.int64()), width), pc.take(kinds, subject_index))
+    pair = pc.add(
+        pc.multiply(pc.cast(type_index, pa.int64()), width), pc.take(kinds, subject_index)
+    )
     clear = pc.and_(clear, pc.take(pa.array(applies), pair))
 
     reference = column("reference")
@@ -420,9 +420,7 @@ def admit_batch(intake: Intake, part: Columns) -> Admitted:
         if "amount" in values
         else [None] * n
     )
-    notes = (
-        [v or None for v in values["note"].to_pylist()] if "note" in values else [None] * n
-    )
+    notes = [v or None for v in values["note"].to_pylist()] if "note" in values else [None] * n
     batch = RecordBatch(
         {
             "subject": subjects,
@@ -452,9 +450,7 @@ def _admitted(
     """The cleared rows of `batch` with the row-by-row `answers` for positions `at` (all
     positions when `batch` is empty) put in their places."""
     if at is None:
-        batch = RecordBatch.of(
-            r if isinstance(r, NewRecord) else _PLACEHOLDER for _, r in answers
-        )
+        batch = RecordBatch.of(r if isinstance(r, NewRecord) else _PLACEHOLDER for _, r in answers)
         at = range(len(answers))
     rejected: list[tuple[int, Rejected]] = []
     refused: set[int] = set()

@@ -238,12 +238,13 @@ def store_batch(ctx: Context, source: str, batch: Sequence[NewRecord]) -> list[S
     """Store admitted records of one source in the caller's transaction; one answer each
     (see `store_records`)."""
     done = store_records(ctx, source, RecordBatch.of(batch))
-    return [
-        Stored(status, record_id, *done.problems.get(i, (None, ())), listings=listings)
-        for i, (status, record_id, listings) in enumerate(
-            zip(done.status, done.ids, done.listings, strict=True)
-        )
-    ]
+    out = []
+    for i, (status, record_id, listings) in enumerate(
+        zip(done.status, done.ids, done.listings, strict=True)
+    ):
+        reason, fields = done.problems.get(i, (None, ()))
+        out.append(Stored(status, record_id, reason, fields, listings))
+    return out
 
 
 @dataclass
@@ -273,7 +274,7 @@ def store_records(ctx: Context, source: str, batch: RecordBatch) -> Outcomes:
     columns = batch.columns
     n = len(batch)
     uow.subjects.ensure(subjects_of(batch))  # with the first name reported for each
-    texts = {id(s): str(s) for s in columns["subject"]}
+    texts = {key: str(s) for key, s in {id(s): s for s in columns["subject"]}.items()}
     subjects = [texts[id(s)] for s in columns["subject"]]
     references: list[str] = columns["reference"]
     rows = ColumnRows(
