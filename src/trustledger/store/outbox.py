@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from trustledger.domain.intake import ColumnRows
 from trustledger.store import bulk
 from trustledger.store.tables import outbox
 
@@ -26,11 +27,16 @@ class OutboxRepository:
     def enqueue(self, notices: Sequence[Notice]) -> None:
         """Queue (subject, kind, payload) notices in the caller's transaction (an import's
         thousands of listing notices go through the driver in one bulk write)."""
+        if not notices:
+            return
         encode = _ENCODE
-        rows = [
-            {"subject": s, "kind": k, "payload": p if isinstance(p, str) else encode(p)}
-            for s, k, p in notices
-        ]
+        rows = ColumnRows(
+            {
+                "subject": [s for s, _, _ in notices],
+                "kind": [k for _, k, _ in notices],
+                "payload": [p if isinstance(p, str) else encode(p) for _, _, p in notices],
+            }
+        )
         bulk.insert_all(self.conn, outbox, rows)
 
     def of(self, subject: str | None = None) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from trustledger.domain.identifiers import SubjectKind
+from trustledger.domain.intake import ColumnRows
 from trustledger.domain.scoring import Record, SubjectFile
 from trustledger.store import bulk
 from trustledger.store.due_process import confirmations
@@ -163,12 +164,16 @@ class SubjectRepository:
         reported wins and only an administrator changes it (`set_name`). Kinds and consent of
         known subjects are left as they are.
         """
-        params, named = [], []
-        for row in rows:
-            name = row[2] if len(row) == 3 else None
-            params.append({"id": row[0], "kind": row[1], "name": name})
-            if name is not None:
-                named.append({"subject_id": row[0], "subject_name": name})
+        rows = list(rows)
+        ids = [row[0] for row in rows]
+        kinds = [row[1] for row in rows]
+        names = [row[2] if len(row) == 3 else None for row in rows]
+        named = [
+            {"subject_id": subject_id, "subject_name": name}
+            for subject_id, name in zip(ids, names, strict=True)
+            if name is not None
+        ]
+        params = ColumnRows({"id": ids, "kind": kinds, "name": names})
         bulk.insert_ignoring(self.conn, subjects, params, ["id"])
         if named:  # known subjects without a name take the reported one
             self.conn.execute(_FILL_NAME, named)
@@ -306,10 +311,12 @@ class RecordRepository:
         reference -> id, as the insert itself reports them (rows come from one source), and
         how each row not inserted compares with what is stored (`Added.others`).
 
-        No read before the write: the rows are staged (COPY on PostgreSQL), inserted from the
-        staging table with ON CONFLICT DO NOTHING RETURNING, and the rows not inserted are
-        then compared with the stored records in the database, inside the same transaction;
-        only those that differ come back with their stored columns."""
+        No read before the write: the rows are staged (COPY on PostgreSQL, one executemany
+        into an in-memory table on SQLite), inserted from the staging table in their order
+        with ON CONFLICT DO NOTHING RETURNING, and the rows not inserted are then compared
+        with the stored records in the database, inside the same transaction; only those
+        that differ come back with their stored columns.
+        """
         if len(rows) < bulk.COPY_THRESHOLD:  # a request's few records: no staging table
             added = Added(self._insert_new(rows))
             old = [row["reference"] for row in rows if row["reference"] not in added]
