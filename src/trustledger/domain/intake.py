@@ -7,7 +7,7 @@ the other with the same words.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,18 +53,7 @@ class NewRecord:
     subject_name: str | None = None
 
 
-_BATCH_FIELDS = (
-    "subject",
-    "type",
-    "reference",
-    "decided_on",
-    "amount",
-    "note",
-    "fulfilled_on",
-    "notified_on",
-    "lists",
-    "subject_name",
-)
+_BATCH_FIELDS = tuple(f.name for f in fields(NewRecord))
 
 
 @dataclass(slots=True)

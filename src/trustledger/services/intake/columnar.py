@@ -234,14 +234,9 @@ def read_parquet_columns(
             yield from rows(stream)
             return
         number = 0
-        batches = parquet.iter_batches(batch_size=ROWS_PER_PART)
-        while True:
-            try:
-                batch = next(batches, None)
-            except (pa.ArrowException, OSError) as exc:
-                yield number + 1, Rejected("", f"unreadable Parquet data ({exc})")
-                return
-            if batch is None:
+        for batch in parquet_batches(parquet, ROWS_PER_PART):
+            if isinstance(batch, Rejected):
+                yield number + 1, batch
                 return
             values = {}
             for name, column in zip(batch.schema.names, batch.columns, strict=True):
@@ -254,6 +249,22 @@ def read_parquet_columns(
             number += batch.num_rows
 
     return ColumnarFile(parts)
+
+
+def parquet_batches(parquet: Any, size: int) -> Iterator[Any]:
+    """A Parquet file's record batches, then a Rejected if its data cannot be read."""
+    import pyarrow as pa
+
+    batches = parquet.iter_batches(batch_size=size)
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError) as exc:
+            yield Rejected("", f"unreadable Parquet data ({exc})")
+            return
+        if batch is None:
+            return
+        yield batch
 
 
 def _textual(kind: Any) -> bool:

@@ -133,14 +133,9 @@ def read_parquet(stream: BinaryIO) -> Iterator[tuple[int, Row]]:
         yield 1, Rejected(unknown[0], f"unknown column (columns are {', '.join(FIELDS)})")
         return
     number = 0
-    batches = parquet.iter_batches(batch_size=PARQUET_BATCH)
-    while True:
-        try:
-            batch = next(batches, None)
-        except (pa.ArrowException, OSError) as exc:
-            yield number + 1, Rejected("", f"unreadable Parquet data ({exc})")
-            return
-        if batch is None:
+    for batch in columnar.parquet_batches(parquet, PARQUET_BATCH):
+        if isinstance(batch, Rejected):
+            yield number + 1, batch
             return
         columns = []
         for column in batch.columns:
