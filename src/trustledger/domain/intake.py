@@ -6,8 +6,8 @@ the other with the same words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,6 +53,67 @@ class NewRecord:
     subject_name: str | None = None
 
 
+_BATCH_FIELDS = tuple(f.name for f in fields(NewRecord))
+
+
+@dataclass(slots=True)
+class RecordBatch:
+    """Admitted records as columns, one list per NewRecord field, in line order: how an
+    import holds a batch of ten thousand records without an object for each."""
+
+    columns: dict[str, list[Any]] = field(
+        default_factory=lambda: {name: [] for name in _BATCH_FIELDS}
+    )
+
+    @classmethod
+    def of(cls, records: Iterable[NewRecord]) -> RecordBatch:
+        batch = cls()
+        for r in records:
+            batch.append(r)
+        return batch
+
+    def __len__(self) -> int:
+        return len(self.columns["reference"])
+
+    def __iter__(self) -> Iterator[NewRecord]:
+        return map(NewRecord, *(self.columns[name] for name in _BATCH_FIELDS))
+
+    def __getitem__(self, i: int) -> NewRecord:
+        return NewRecord(*(self.columns[name][i] for name in _BATCH_FIELDS))
+
+    def append(self, r: NewRecord) -> None:
+        for name in _BATCH_FIELDS:
+            self.columns[name].append(getattr(r, name))
+
+    def extend(self, other: RecordBatch) -> None:
+        for name in _BATCH_FIELDS:
+            self.columns[name].extend(other.columns[name])
+
+    def split(self, n: int) -> tuple[RecordBatch, RecordBatch]:
+        """The first n records, and the rest."""
+        head, rest = RecordBatch({}), RecordBatch({})
+        for name, values in self.columns.items():
+            head.columns[name], rest.columns[name] = values[:n], values[n:]
+        return head, rest
+
+
+class ColumnRows(Sequence[Mapping[str, Any]]):
+    """Rows held as columns (name -> values) that read as a sequence of dicts: a bulk writer
+    takes the columns as they are, anything else reads a row at a time."""
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self.columns = columns
+        self._length = len(next(iter(columns.values()))) if columns else 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return ColumnRows({name: values[i] for name, values in self.columns.items()})
+        return {name: values[i] for name, values in self.columns.items()}
+
+
 NAME_LIMIT = 200
 # Free text (a note, grounds, a reason, a commitment, a statement): one limit everywhere, the
 # API's models and file imports alike.
@@ -91,17 +152,27 @@ def subject_name(kind: SubjectKind, value: str, field: str = "subject_name") -> 
 
 def subjects_of(batch: Iterable[NewRecord]) -> list[tuple[str, str, str | None]]:
     """Each subject of a batch once, as (id, kind, name), with the first name reported for it."""
+    if isinstance(batch, RecordBatch):
+        subjects, names = batch.columns["subject"], batch.columns["subject_name"]
+    else:
+        records = list(batch)
+        subjects = [r.subject for r in records]
+        names = [r.subject_name for r in records]
+    # The scheme registry hands out one SubjectId per identifier: most repeats are found by
+    # identity, and each distinct object is formatted once.
     first: dict[str, tuple[str, str, str | None]] = {}
-    seen: dict[int, str] = {}  # the scheme registry hands out one SubjectId per identifier
-    for r in batch:
-        key = seen.get(id(r.subject))
-        if key is None:
-            key = seen[id(r.subject)] = str(r.subject)
-        held = first.get(key)
-        if held is None:
-            first[key] = (key, r.subject.kind.value, r.subject_name)
-        elif held[2] is None and r.subject_name is not None:
-            first[key] = (key, held[1], r.subject_name)
+    for subject in {id(s): s for s in subjects}.values():
+        key = str(subject)
+        if key not in first:
+            first[key] = (key, subject.kind._value_, None)
+    if any(name is not None for name in names):
+        named: set[str] = set()
+        for subject, name in zip(subjects, names, strict=True):
+            if name is not None:
+                key = str(subject)
+                if key not in named:  # the first name reported wins
+                    named.add(key)
+                    first[key] = (key, first[key][1], name)
     return list(first.values())
 
 
@@ -121,6 +192,11 @@ def _date(row: Mapping[str, Any], name: str, today: date, value: str | None = No
     value = _text(row, name) if value is None else value
     if value is None:
         return None
+    return parse_day(name, value, today)
+
+
+def parse_day(name: str, value: str, today: date) -> date:
+    """A day given as text (stripped, not empty): ISO, not in the future, not before 1900."""
     try:
         day = date.fromisoformat(value)
     except ValueError:
@@ -136,7 +212,7 @@ AMOUNT_LIMIT = Decimal(10) ** 16  # the ledger stores amounts as NUMERIC(18, 2)
 
 
 @dataclass(frozen=True, slots=True)
-class _TypeRule:
+class TypeRule:
     """What intake needs of one record type, looked up once per import, not once per line."""
 
     code: str
@@ -158,7 +234,7 @@ class Intake:
         self.source_kind = source_kind
         self.today = today
         self._rules = {
-            t.code: _TypeRule(
+            t.code: TypeRule(
                 code=t.code,
                 allowed=source_kind in t.reporters,
                 kinds=frozenset(t.subject_kinds),
@@ -168,6 +244,10 @@ class Intake:
             )
             for t in book.record_types
         }
+
+    def rule(self, type_code: str) -> TypeRule | None:
+        """What intake knows of a record type (None: not in the rulebook)."""
+        return self._rules.get(type_code)
 
     def subject(self, text: str) -> SubjectId:
         try:

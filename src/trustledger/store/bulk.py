@@ -27,11 +27,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    MetaData,
+    Table,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql
+
+from trustledger.domain.intake import ColumnRows
 
 # Below this many rows a PostgreSQL COPY's extra round trips cost more than they save.
 COPY_THRESHOLD = 64
@@ -137,29 +149,24 @@ def _sqlite_date(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _tuples(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], columns: list[str]
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    columns: list[str],
+    numbered: bool = False,
 ) -> list[Any]:
-    """The rows as parameter tuples, each value converted as a Core insert would convert it."""
-    converters = _converters(conn, table, columns)
-    if len(columns) == 1:
-        (name,) = columns
-        return (
-            [(row[name],) for row in rows]
-            if not converters
-            else [(converters[0][1](row[name]),) for row in rows]
-        )
-    get = itemgetter(*columns)
-    if not converters:
-        return [get(row) for row in rows]
-    params = []
-    for row in rows:
-        values = list(get(row))
-        for i, convert in converters:
-            value = values[i]
-            if value is not None:
-                values[i] = convert(value)
-        params.append(values)
-    return params
+    """The rows as parameter tuples, each value converted as a Core insert would convert it
+    (`numbered`: each tuple starts with the row's position). Column by column: a converter
+    runs over one list, not once per row and column."""
+    if isinstance(rows, ColumnRows):  # already columns
+        values = [rows.columns[name] for name in columns]
+    else:
+        values = [[row[name] for row in rows] for name in columns]
+    for i, convert in _converters(conn, table, columns):
+        values[i] = [None if v is None else convert(v) for v in values[i]]
+    if numbered:
+        values.insert(0, list(range(len(rows))))
+    return list(zip(*values, strict=True))
 
 
 def _names(conn: Connection, table: Table, columns: Sequence[str]) -> tuple[str, str]:
@@ -193,25 +200,93 @@ def _postgres_copy(
     returning: bool = False,
 ) -> Any:
     """COPY into a staging table, then insert the new rows; their count, or (id, *keys)."""
+    staging = stage(conn, table, rows, columns)
+    try:
+        return insert_staged(conn, table, staging, columns, keys, returning=returning)
+    finally:
+        unstage(conn, staging)
+
+
+STAGE_ORDER = "incoming_order"
+
+
+def stage(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], columns: list[str]
+) -> Table:
+    """A temporary table `incoming_<table>` holding `rows` (their `columns`, with the target's
+    types, and `incoming_order`, each row's position), in the caller's transaction: written by
+    COPY on PostgreSQL, by one `executemany` on SQLite. `unstage` drops it (PostgreSQL drops
+    it at commit in any case; a rollback drops it on both)."""
+    name, names = _names(conn, table, columns)
+    staging = Table(
+        f"incoming_{table.name}",
+        MetaData(),
+        Column(STAGE_ORDER, BigInteger),
+        *(Column(c, table.c[c].type) for c in columns),
+        prefixes=["TEMPORARY"],
+    )
+    quoted = conn.dialect.identifier_preparer.quote(staging.name)
+    params = _tuples(conn, table, rows, columns, numbered=True)
+    with _cursor(conn) as cursor:
+        # Same column types (SQLite: same affinities) as the target, no constraints.
+        if conn.dialect.name == "sqlite":
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {quoted} AS "
+                f"SELECT 0 AS {STAGE_ORDER}, {names} FROM {name} WHERE 0"
+            )
+            marks = ", ".join("?" * (len(columns) + 1))
+            cursor.executemany(f"INSERT INTO {quoted} VALUES ({marks})", params)
+        else:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {quoted} ON COMMIT DROP AS "
+                f"SELECT 0::bigint AS {STAGE_ORDER}, {names} FROM {name} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY {quoted} ({STAGE_ORDER}, {names}) FROM STDIN") as copy:
+                write = copy.write_row
+                for values in params:
+                    write(values)
+    return staging
+
+
+def insert_staged(
+    conn: Connection,
+    table: Table,
+    staging: Table,
+    columns: list[str],
+    keys: Sequence[str],
+    returning: bool = True,
+) -> Any:
+    """Insert the staged rows whose `keys` are not stored, in their order (the first of two
+    rows with the same key wins, as row by row); (id, *keys) of each row inserted, from the
+    insert's own `RETURNING` (or their count)."""
     name, names = _names(conn, table, columns)
     _, key_names = _names(conn, table, keys)
-    staging = conn.dialect.identifier_preparer.quote(f"incoming_{table.name}")
+    quoted = conn.dialect.identifier_preparer.quote(staging.name)
+    pk = conn.dialect.identifier_preparer.quote(next(iter(table.primary_key.columns)).name)
     with _cursor(conn) as cursor:
-        # Same column types as the target, no constraints; gone at the end of the transaction.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-            f"SELECT 0::bigint AS incoming_order, {names} FROM {name} WITH NO DATA"
-        )
-        with cursor.copy(f"COPY {staging} (incoming_order, {names}) FROM STDIN") as copy:
-            write = copy.write_row
-            for order, values in enumerate(_tuples(conn, table, rows, columns)):
-                write((order, *values))
-        pk = conn.dialect.identifier_preparer.quote(next(iter(table.primary_key.columns)).name)
-        cursor.execute(
-            f"INSERT INTO {name} ({names}) SELECT {names} FROM {staging} "
-            f"ORDER BY incoming_order ON CONFLICT ({key_names}) DO NOTHING"
+        cursor.execute(  # (SQLite needs a WHERE to read ON CONFLICT as the insert's clause)
+            f"INSERT INTO {name} ({names}) SELECT {names} FROM {quoted} WHERE true "
+            f"ORDER BY {STAGE_ORDER} ON CONFLICT ({key_names}) DO NOTHING"
             + (f" RETURNING {pk}, {key_names}" if returning else "")
         )
-        inserted = [tuple(r) for r in cursor.fetchall()] if returning else int(cursor.rowcount)
-        cursor.execute(f"DROP TABLE {staging}")
-        return inserted
+        return [tuple(r) for r in cursor.fetchall()] if returning else int(cursor.rowcount)
+
+
+def unstage(conn: Connection, staging: Table) -> None:
+    with _cursor(conn) as cursor:
+        cursor.execute(f"DROP TABLE {conn.dialect.identifier_preparer.quote(staging.name)}")
+
+
+def fetch(conn: Connection, statement: Any) -> list[Any]:
+    """The rows of a Core select as the driver returns them, without SQLAlchemy's per-row
+    processing: for many rows of plain numbers (ids, positions, flags), not for dates or
+    decimals, which each driver returns its own way."""
+    compiled = statement.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    if conn.dialect.paramstyle in ("qmark", "numeric"):
+        values: Any = tuple(params[name] for name in compiled.positiontup)
+    else:
+        values = params
+    with _cursor(conn) as cursor:
+        cursor.execute(compiled.string, values)
+        return cursor.fetchall()  # type: ignore[no-any-return]

@@ -57,6 +57,8 @@ def make_engine(url: str, limits: Limits | None = None) -> Engine:
             # source, and audit events of reads already answered. docs/reliability.md.
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Temporary tables (an import's staged rows) in memory: scratch, never durable.
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         return engine

@@ -9,10 +9,15 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from trustledger.domain.intake import ColumnRows
 from trustledger.store import bulk
 from trustledger.store.tables import outbox
 
-Notice = tuple[str, str, dict[str, Any]]  # (subject, kind, payload)
+# (subject, kind, payload): a payload given as text is JSON its caller encoded as `enqueue`
+# would (an import builds ten thousand listing notices from one template per batch).
+Notice = tuple[str, str, dict[str, Any] | str]
+# One encoder for every notice (json.dumps with options builds a new one per call).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 class OutboxRepository:
@@ -22,10 +27,16 @@ class OutboxRepository:
     def enqueue(self, notices: Sequence[Notice]) -> None:
         """Queue (subject, kind, payload) notices in the caller's transaction (an import's
         thousands of listing notices go through the driver in one bulk write)."""
-        rows = [
-            {"subject": s, "kind": k, "payload": json.dumps(p, ensure_ascii=False, default=str)}
-            for s, k, p in notices
-        ]
+        if not notices:
+            return
+        encode = _ENCODE
+        rows = ColumnRows(
+            {
+                "subject": [s for s, _, _ in notices],
+                "kind": [k for _, k, _ in notices],
+                "payload": [p if isinstance(p, str) else encode(p) for _, _, p in notices],
+            }
+        )
         bulk.insert_all(self.conn, outbox, rows)
 
     def of(self, subject: str | None = None) -> list[dict[str, Any]]:

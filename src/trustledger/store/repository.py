@@ -7,9 +7,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from trustledger.domain.identifiers import SubjectKind
+from trustledger.domain.intake import ColumnRows
 from trustledger.domain.scoring import Record, SubjectFile
 from trustledger.store import bulk, tlog
 from trustledger.store.due_process import confirmations
@@ -152,12 +164,16 @@ class SubjectRepository:
         reported wins and only an administrator changes it (`set_name`). Kinds and consent of
         known subjects are left as they are.
         """
-        params, named = [], []
-        for row in rows:
-            name = row[2] if len(row) == 3 else None
-            params.append({"id": row[0], "kind": row[1], "name": name})
-            if name is not None:
-                named.append({"subject_id": row[0], "subject_name": name})
+        rows = list(rows)
+        ids = [row[0] for row in rows]
+        kinds = [row[1] for row in rows]
+        names = [row[2] if len(row) == 3 else None for row in rows]
+        named = [
+            {"subject_id": subject_id, "subject_name": name}
+            for subject_id, name in zip(ids, names, strict=True)
+            if name is not None
+        ]
+        params = ColumnRows({"id": ids, "kind": kinds, "name": names})
         bulk.insert_ignoring(self.conn, subjects, params, ["id"])
         if named:  # known subjects without a name take the reported one
             self.conn.execute(_FILL_NAME, named)
@@ -252,7 +268,8 @@ _STORED = select(
     records.c.amount,
     records.c.fulfilled_on,
     records.c.voided,
-).where(
+)
+_STORED_OF = _STORED.where(
     records.c.source == bindparam("source"),
     records.c.reference.in_(bindparam("refs", expanding=True)),
 )
@@ -264,17 +281,105 @@ _FILL_NAME = (
 )
 
 
+# A staged row is the same as the stored record of its reference when these agree (the
+# comparison the intake makes, done in the database so that a re-sent file's rows need no
+# reading back). Amounts from 10^13 up are compared in Python: SQLite holds them as REAL,
+# whose equality is not the Decimal equality intake compares by.
+_SAME_AMOUNT_BELOW: Any = literal_column("10000000000000")
+
+
+def _same(staged: Any) -> Any:
+    s, r = staged.c, records.c
+    return and_(
+        r.subject == s.subject,
+        r.type == s.type,
+        r.decided_on == s.decided_on,
+        r.amount.is_not_distinct_from(s.amount),
+        or_(s.amount.is_(None), s.amount < _SAME_AMOUNT_BELOW),
+        or_(s.fulfilled_on.is_(None), r.fulfilled_on.is_not_distinct_from(s.fulfilled_on)),
+    )
+
+
+StoredRow = Mapping[str, Any]
+
+
+class Added(dict[str, int]):
+    """The records an insert stored: reference -> id, as the insert itself reports them.
+
+    `others` answers for every row not inserted (its reference was stored before, or earlier
+    in the same rows): (position in the rows, stored id, None when its content is the same as
+    the stored record's, else the stored record's columns to compare with)."""
+
+    others: list[tuple[int, int, StoredRow | None]]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.others = []
+
+
 class RecordRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    def add_new(self, rows: Sequence[Mapping[str, Any]]) -> Added:
         """Insert records, skipping each (source, reference) already stored; the new ones'
-        reference -> id, as the insert itself reports them (rows come from one source)."""
-        new = {ref: int(id_) for id_, _, ref in bulk.insert_new(self.conn, records, rows, _KEY)}
-        if len(rows) == 1:  # a single record received: the log holds its row's hash
-            tlog.queue_row_hashes(self.conn, list(new.values()))
-        return new
+        reference -> id, as the insert itself reports them (rows come from one source), and
+        how each row not inserted compares with what is stored (`Added.others`).
+
+        No read before the write: the rows are staged (COPY on PostgreSQL, one executemany
+        into an in-memory table on SQLite), inserted from the staging table in their order
+        with ON CONFLICT DO NOTHING RETURNING, and the rows not inserted are then compared
+        with the stored records in the database, inside the same transaction; only those
+        that differ come back with their stored columns.
+        """
+        if len(rows) < bulk.COPY_THRESHOLD:  # a request's few records: no staging table
+            added = Added(self._insert_new(rows))
+            if len(rows) == 1:  # a single record received: the log holds its row's hash
+                tlog.queue_row_hashes(self.conn, list(added.values()))
+            old = [row["reference"] for row in rows if row["reference"] not in added]
+            stored = self.stored(rows[0]["source"], old) if old else {}
+            added.others = [
+                (i, int(stored[row["reference"]]["id"]), stored[row["reference"]])
+                for i, row in enumerate(rows)
+                if row["reference"] not in added
+            ]
+            return added
+        columns = list(rows[0])
+        staged = bulk.stage(self.conn, records, rows, columns)
+        try:
+            inserted = bulk.insert_staged(self.conn, records, staged, columns, _KEY)
+            added = Added({ref: int(id_) for id_, _, ref in inserted})
+            if len(added) < len(rows):
+                added.others = self._compare_staged(staged, set(added.values()))
+        finally:
+            bulk.unstage(self.conn, staged)
+        return added
+
+    def _insert_new(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+        return {ref: int(id_) for id_, _, ref in bulk.insert_new(self.conn, records, rows, _KEY)}
+
+    def _compare_staged(
+        self, staged: Any, new_ids: set[int]
+    ) -> list[tuple[int, int, StoredRow | None]]:
+        s, r = staged.c, records.c
+        # (position, id, whether it differs) of every staged row: a re-sent file's rows come
+        # back as three numbers each; the stored columns are read only for those that differ.
+        query = select(s[bulk.STAGE_ORDER], r.id, not_(_same(staged))).join_from(
+            staged, records, and_(r.source == s.source, r.reference == s.reference)
+        )
+        rows = bulk.fetch(self.conn, query)
+        others = [(int(o), int(i), bool(d)) for o, i, d in rows if i not in new_ids]
+        differing = [record_id for _, record_id, differs in others if differs]
+        stored = self._by_id(differing) if differing else {}
+        return [(o, i, stored[i] if d else None) for o, i, d in others]
+
+    def _by_id(self, ids: Sequence[int]) -> dict[int, StoredRow]:
+        found: dict[int, StoredRow] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self.conn.execute(_STORED.where(records.c.id.in_(chunk))).all()
+            found.update({row.id: row._mapping for row in rows})
+        return found
 
     def stored(self, source: str, references: Sequence[str]) -> dict[str, Mapping[str, Any]]:
         """The stored rows of these references of a source, by reference (for comparison).
@@ -284,7 +389,7 @@ class RecordRepository:
         found: dict[str, Mapping[str, Any]] = {}
         for start in range(0, len(references), STORED_CHUNK):
             chunk = list(references[start : start + STORED_CHUNK])
-            rows = self.conn.execute(_STORED, {"source": source, "refs": chunk}).all()
+            rows = self.conn.execute(_STORED_OF, {"source": source, "refs": chunk}).all()
             found.update({row[1]: row._mapping for row in rows})
         return found
 

@@ -9,14 +9,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO, TextIO
 
-from trustledger.domain.intake import FIELDS, Intake, NewRecord, Rejected, subjects_of
+from trustledger.domain.intake import (
+    FIELDS,
+    ColumnRows,
+    Intake,
+    NewRecord,
+    RecordBatch,
+    Rejected,
+    subjects_of,
+)
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.context import Context, Ledger, NotFound
+from trustledger.services.intake import columnar
 
 Row = Mapping[str, Any] | Rejected
 
@@ -51,24 +61,29 @@ def _chunks(stream: TextIO) -> Iterator[list[str]]:
 
 
 def read_jsonl(stream: TextIO) -> Iterator[tuple[int, Row]]:
-    number = 0
-    loads, decode_error = json.loads, json.JSONDecodeError
+    number = 1
     for chunk in _chunks(stream):
-        for line in chunk:
-            number += 1
-            if number == 1 and line.startswith(BOM):
-                line = line[1:]
-            if not line.strip():
-                continue
-            try:
-                row = loads(line)
-            except decode_error as exc:
-                yield number, Rejected("", f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            if not isinstance(row, dict):
-                yield number, Rejected("", "a line must be a JSON object")
-                continue
-            yield number, row
+        yield from jsonl_rows(chunk, number)
+        number += len(chunk)
+
+
+def jsonl_rows(lines: list[str], first: int) -> Iterator[tuple[int, Row]]:
+    """Lines of a JSON Lines file, the first being line `first`, as rows."""
+    loads, decode_error = json.loads, json.JSONDecodeError
+    for number, line in enumerate(lines, start=first):
+        if number == 1 and line.startswith(BOM):
+            line = line[1:]
+        if not line.strip():
+            continue
+        try:
+            row = loads(line)
+        except decode_error as exc:
+            yield number, Rejected("", f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(row, dict):
+            yield number, Rejected("", "a line must be a JSON object")
+            continue
+        yield number, row
 
 
 def read_csv(stream: TextIO) -> Iterator[tuple[int, Row]]:
@@ -118,14 +133,9 @@ def read_parquet(stream: BinaryIO) -> Iterator[tuple[int, Row]]:
         yield 1, Rejected(unknown[0], f"unknown column (columns are {', '.join(FIELDS)})")
         return
     number = 0
-    batches = parquet.iter_batches(batch_size=PARQUET_BATCH)
-    while True:
-        try:
-            batch = next(batches, None)
-        except (pa.ArrowException, OSError) as exc:
-            yield number + 1, Rejected("", f"unreadable Parquet data ({exc})")
-            return
-        if batch is None:
+    for batch in columnar.parquet_batches(parquet, PARQUET_BATCH):
+        if isinstance(batch, Rejected):
+            yield number + 1, batch
             return
         columns = []
         for column in batch.columns:
@@ -144,52 +154,45 @@ def is_binary(name: str) -> bool:
     return name.lower().endswith((".parquet", ".pq"))
 
 
-def reader_for(name: str) -> Callable[[Any], Iterator[tuple[int, Row]]]:
+def reader_for(name: str) -> Callable[[Any], Iterable[tuple[int, Row]]]:
+    """The reader of a file by its name: its rows, read in columns (`import_rows` admits
+    them a batch at a time; iterating gives the rows one by one)."""
     lowered = name.lower()
     if is_binary(lowered):
-        return read_parquet
-    return read_csv if lowered.endswith(".csv") else read_jsonl
+        return lambda stream: columnar.read_parquet_columns(stream, read_parquet)
+    if lowered.endswith(".csv"):
+        return lambda stream: columnar.read_csv_columns(stream, read_csv)
+    return lambda stream: columnar.read_jsonl_columns(stream, jsonl_rows)
 
 
-def record_row(source: str, r: NewRecord) -> dict[str, Any]:
-    """The stored columns of an admitted record (shared by file imports and the API)."""
-    return {
-        "subject": str(r.subject),
-        "type": r.type,
-        "source": source,
-        "reference": r.reference,
-        "decided_on": r.decided_on,
-        "amount": r.amount,
-        "note": r.note,
-        "fulfilled_on": r.fulfilled_on,
-        "notified_on": r.notified_on,
-    }
-
-
-def listing_starts(book: Rulebook, r: NewRecord) -> dict[str, date]:
-    """The day each list this record can enter takes effect: the notice period runs from the
-    notification (never before the decision)."""
-    plan = book.index.type_plans.get(r.type)
+def listing_starts(
+    book: Rulebook, type_code: str, decided_on: date, notified_on: date | None
+) -> dict[str, date]:
+    """The day each list a record of this type can enter takes effect: the notice period runs
+    from the notification (never before the decision)."""
+    plan = book.index.type_plans.get(type_code)
     if plan is None or not plan.lists:
         return {}
-    notified = r.decided_on if r.notified_on is None else max(r.decided_on, r.notified_on)
+    notified = decided_on if notified_on is None else max(decided_on, notified_on)
     return {code: notified + notice for code, notice in plan.lists}
 
 
-def audit_report(ctx: Context, source: str, batch: Sequence[NewRecord], inserted: int) -> None:
+def audit_report(
+    ctx: Context, source: str, references: Sequence[str], subjects: Sequence[str], inserted: int
+) -> None:
     """One audit event per stored batch, naming its references by digest (a write of data)."""
-    references = sorted({r.reference for r in batch})
+    distinct = sorted(set(references))
     ctx.uow.audit.append(
         actor=ctx.actor,
         action="records.report",
-        subject=str(batch[0].subject) if len({str(r.subject) for r in batch}) == 1 else None,
+        subject=subjects[0] if len(set(subjects)) == 1 else None,
         detail={
             "source": source,
-            "received": len(batch),
+            "received": len(references),
             "inserted": inserted,
-            "first": references[0] if references else None,
-            "last": references[-1] if references else None,
-            "references_sha256": hashlib.sha256("\n".join(references).encode()).hexdigest(),
+            "first": distinct[0] if distinct else None,
+            "last": distinct[-1] if distinct else None,
+            "references_sha256": hashlib.sha256("\n".join(distinct).encode()).hexdigest(),
         },
     )
 
@@ -227,7 +230,34 @@ def _conflict(reference: str, record_id: int, differ: Sequence[str]) -> str:
 
 
 def store_batch(ctx: Context, source: str, batch: Sequence[NewRecord]) -> list[Stored]:
-    """Store admitted records of one source in the caller's transaction; one answer each.
+    """Store admitted records of one source in the caller's transaction; one answer each
+    (see `store_records`)."""
+    done = store_records(ctx, source, RecordBatch.of(batch))
+    out = []
+    for i, (status, record_id, listings) in enumerate(
+        zip(done.status, done.ids, done.listings, strict=True)
+    ):
+        reason, fields = done.problems.get(i, (None, ()))
+        out.append(Stored(status, record_id, reason, fields, listings))
+    return out
+
+
+@dataclass
+class Outcomes:
+    """What became of each record of a batch, by position: its status and id, the reason and
+    fields of each conflict, and the day each listing of an inserted record starts."""
+
+    status: list[str]
+    ids: list[int]
+    problems: dict[int, tuple[str, tuple[str, ...]]]
+    listings: list[dict[str, date]]
+
+
+NO_LISTINGS: dict[str, date] = {}
+
+
+def store_records(ctx: Context, source: str, batch: RecordBatch) -> Outcomes:
+    """Store admitted records of one source in the caller's transaction.
 
     New references are inserted (the insert itself says which were new, so two writers
     sending the same file count each record once). A reference already stored is compared:
@@ -236,70 +266,143 @@ def store_batch(ctx: Context, source: str, batch: Sequence[NewRecord]) -> list[S
     queues a notice saying when the listing starts; the batch leaves one audit event.
     """
     uow, book = ctx.uow, ctx.book
+    columns = batch.columns
+    n = len(batch)
     uow.subjects.ensure(subjects_of(batch))  # with the first name reported for each
-    new = uow.records.add_new([record_row(source, r) for r in batch])
-    first: dict[str, NewRecord] = {}
-    for r in batch:
-        first.setdefault(r.reference, r)
-    old = [ref for ref in first if ref not in new]
-    stored = uow.records.stored(source, old) if old else {}
-    out: list[Stored] = []
-    notices_out: list[tuple[str, str, dict[str, Any]]] = []
-    fulfil: dict[int, NewRecord] = {}
-    for r in batch:
-        ref = r.reference
-        leader = first[ref]
-        if ref in new:
-            if leader is r:
-                starts = listing_starts(book, r)
-                out.append(Stored("inserted", new[ref], listings=starts))
-                if starts:
-                    notices_out.append(
-                        (str(r.subject), "listing", _listing_payload(source, r, starts))
-                    )
+    texts = {key: str(s) for key, s in {id(s): s for s in columns["subject"]}.items()}
+    subjects = [texts[id(s)] for s in columns["subject"]]
+    references: list[str] = columns["reference"]
+    rows = ColumnRows(
+        {
+            "subject": subjects,
+            "type": columns["type"],
+            "source": [source] * n,
+            "reference": references,
+            "decided_on": columns["decided_on"],
+            "amount": columns["amount"],
+            "note": columns["note"],
+            "fulfilled_on": columns["fulfilled_on"],
+            "notified_on": columns["notified_on"],
+        }
+    )
+    new = uow.records.add_new(rows)
+    status = ["inserted"] * n
+    ids: list[int] = [0] * n
+    problems: dict[int, tuple[str, tuple[str, ...]]] = {}
+    listings = [NO_LISTINGS] * n
+    inserted = [True] * n
+    if len(new) == n:  # every record new (so every reference distinct): no comparison
+        ids = [new[ref] for ref in references]
+    else:
+        leaders: dict[str, int] = {}
+        for i, ref in enumerate(references):
+            record_id = new.get(ref)
+            if record_id is None:
+                continue  # stored before: answered below
+            ids[i] = record_id
+            leader = leaders.setdefault(ref, i)
+            if leader == i:
                 continue
-            row = record_row(source, leader)
-            differ = _differences(row, r)
-            out.append(
-                Stored("conflict", new[ref], _conflict(ref, new[ref], differ), tuple(differ))
-                if differ
-                else Stored("duplicate", new[ref])
-            )
-            continue
-        row_stored = stored[ref]
-        differ = _differences(row_stored, r)
-        record_id = int(row_stored["id"])
-        if differ:
-            out.append(
-                Stored("conflict", record_id, _conflict(ref, record_id, differ), tuple(differ))
-            )
-        elif r.fulfilled_on is not None and row_stored["fulfilled_on"] is None:
-            if row_stored["voided"]:
-                reason = f"fulfilled_on: record {record_id} is voided and cannot be fulfilled"
-                out.append(Stored("conflict", record_id, reason, ("fulfilled_on",)))
-            elif fulfil.setdefault(record_id, r) is r:
-                out.append(Stored("fulfilled", record_id))
+            inserted[i] = False
+            differ = _differences(rows[leader], batch[i])
+            if differ:
+                status[i] = "conflict"
+                problems[i] = (_conflict(ref, record_id, differ), tuple(differ))
             else:
-                out.append(Stored("duplicate", record_id))
-        else:
-            out.append(Stored("duplicate", record_id))
-    for record_id, r in fulfil.items():
-        assert r.fulfilled_on is not None
-        mark_fulfilled(ctx, record_id, str(r.subject), r.fulfilled_on, by=source, note=None)
-    uow.outbox.enqueue(notices_out)
-    audit_report(ctx, source, batch, len(new))
-    return out
+                status[i] = "duplicate"
+        fulfil: dict[int, NewRecord] = {}
+        for i, record_id, row_stored in getattr(new, "others", ()):
+            ids[i], inserted[i], status[i] = record_id, False, "duplicate"
+            if row_stored is None:  # the database found it the same as the stored record
+                continue
+            r = batch[i]
+            differ = _differences(row_stored, r)
+            if differ:
+                status[i] = "conflict"
+                problems[i] = (_conflict(r.reference, record_id, differ), tuple(differ))
+            elif r.fulfilled_on is not None and row_stored["fulfilled_on"] is None:
+                if row_stored["voided"]:
+                    reason = f"fulfilled_on: record {record_id} is voided and cannot be fulfilled"
+                    status[i] = "conflict"
+                    problems[i] = (reason, ("fulfilled_on",))
+                elif fulfil.setdefault(record_id, r) is r:
+                    status[i] = "fulfilled"
+        for record_id, r in fulfil.items():
+            assert r.fulfilled_on is not None
+            mark_fulfilled(ctx, record_id, str(r.subject), r.fulfilled_on, by=source, note=None)
+        if not all(ids):  # every record is inserted or found stored
+            raise RuntimeError("store_records: a record was neither inserted nor found stored")
+    uow.outbox.enqueue(_notices(book, source, batch, subjects, inserted, listings))
+    audit_report(ctx, source, references, subjects, len(new))
+    return Outcomes(status, ids, problems, listings)
 
 
-def _listing_payload(source: str, r: NewRecord, starts: Mapping[str, date]) -> dict[str, Any]:
+def _notices(
+    book: Rulebook,
+    source: str,
+    batch: RecordBatch,
+    subjects: list[str],
+    inserted: list[bool],
+    listings: list[dict[str, date]],
+) -> list[tuple[str, str, dict[str, Any] | str]]:
+    """A listing notice for each inserted record that can list its subject (filling in
+    `listings`). The notice period and the payload's JSON around the reference are made once
+    per type, decision day and notification day."""
+    columns = batch.columns
+    known: dict[tuple[str, date, date | None], tuple[dict[str, date], str, str]] = {}
+    encode = _ENCODE_TEXT
+    notices: list[tuple[str, str, dict[str, Any] | str]] = []
+    for i, (lists, type_code, decided_on, notified_on, ref) in enumerate(
+        zip(
+            columns["lists"],
+            columns["type"],
+            columns["decided_on"],
+            columns["notified_on"],
+            columns["reference"],
+            strict=True,
+        )
+    ):
+        if not lists or not inserted[i]:
+            continue
+        key = (type_code, decided_on, notified_on)
+        found = known.get(key)
+        if found is None:
+            starts = listing_starts(book, type_code, decided_on, notified_on)
+            fields = _listing_fields(type_code, decided_on, notified_on, starts)
+            found = known[key] = (starts, *_template(source, fields))
+        starts, before, after = found
+        if starts:
+            listings[i] = starts
+            notices.append((subjects[i], "listing", before + encode(ref) + after))
+    return notices
+
+
+_ENCODE_TEXT = json.JSONEncoder(ensure_ascii=False).encode
+_SLOT = "\x00reference\x00"
+
+
+def _template(source: str, fields: dict[str, Any]) -> tuple[str, str]:
+    """The listing payload's JSON before and after the reference's: the payload of reference R
+    is `before + json(R) + after`, the text `json.dumps(payload, ensure_ascii=False)` gives."""
+    text = _ENCODE_TEXT({"source": source, "reference": _SLOT, **fields})
+    slot = _ENCODE_TEXT(_SLOT)
+    if text.count(slot) != 1:
+        raise ValueError(f"listing notice of source {source!r}: no single reference slot")
+    before, _, after = text.partition(slot)
+    return before, after
+
+
+def _listing_fields(
+    type_code: str, decided_on: date, notified_on: date | None, starts: Mapping[str, date]
+) -> dict[str, Any]:
+    """A listing notice's fields after source and reference (the same for every record of one
+    type, decision day and notification day)."""
     return {
-        "source": source,
-        "reference": r.reference,
-        "type": r.type,
+        "type": type_code,
         "lists": list(starts),
         "starts_on": {code: day.isoformat() for code, day in starts.items()},
-        "decided_on": r.decided_on,
-        "notified_on": r.notified_on,
+        "decided_on": decided_on.isoformat(),
+        "notified_on": None if notified_on is None else notified_on.isoformat(),
     }
 
 
@@ -348,27 +451,29 @@ def import_rows(
         intake = Intake(ctx.book, ledger.registry, source.kind, as_of or ctx.today)
     size = batch_size or ledger.settings.import_batch_size
     report = ImportReport()
-    batch: list[NewRecord] = []
+    batch = RecordBatch()
     lines: list[int] = []
 
-    def flush() -> None:
+    def flush(records: RecordBatch, numbers: list[int]) -> None:
         with ledger.transaction(actor) as ctx:
             ctx.uow.lift_timeouts()  # a job's batch of up to 10,000 rows, not a request
-            outcomes = store_batch(ctx, source_code, batch)
-        for number, outcome in zip(lines, outcomes, strict=True):
-            if outcome.status == "inserted":
-                report.inserted += 1
-            elif outcome.status == "duplicate":
-                report.duplicates += 1
-            elif outcome.status == "fulfilled":
-                report.fulfilled += 1
-            else:
-                report.rejected.append({"line": number, "reason": outcome.reason})
+            done = store_records(ctx, source_code, records)
+        counts = Counter(done.status)
+        report.inserted += counts["inserted"]
+        report.duplicates += counts["duplicate"]
+        report.fulfilled += counts["fulfilled"]
+        for i, (reason, _) in done.problems.items():
+            report.rejected.append({"line": numbers[i], "reason": reason})
         report.rejected.sort(key=lambda r: r["line"])
-        batch.clear()
-        lines.clear()
 
-    for number, row in rows:
+    def full() -> None:
+        nonlocal batch, lines
+        while len(batch) >= size:
+            head, batch = batch.split(size)
+            flush(head, lines[:size])
+            lines = lines[size:]
+
+    def take(number: int, row: Row) -> None:
         try:
             if isinstance(row, Rejected):
                 raise row
@@ -376,11 +481,21 @@ def import_rows(
             lines.append(number)
         except Rejected as exc:
             report.rejected.append({"line": number, "reason": str(exc)})
-            continue
-        if len(batch) >= size:
-            flush()
-    if batch:
-        flush()
+
+    parts = rows.parts() if isinstance(rows, columnar.ColumnarFile) else rows
+    for part in parts:
+        if isinstance(part, columnar.Columns):
+            admitted = columnar.admit_batch(intake, part)
+            report.rejected.extend(
+                {"line": number, "reason": str(exc)} for number, exc in admitted.rejected
+            )
+            batch.extend(admitted.records)
+            lines.extend(admitted.numbers)
+        else:
+            take(*part)
+        full()
+    if len(batch):
+        flush(batch, lines)
     if report.inserted > ANALYZE_AFTER:  # the planner's statistics follow a large import
         ledger.store.analyze()
     return report
