@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
 from tests.conftest import act
@@ -72,3 +73,34 @@ def test_a_row_removed_without_an_event_is_reported(ledger: Ledger) -> None:
     assert (
         f"record {removed}: in the log, missing from the ledger (removed without an event)"
     ) in problems
+
+
+@pytest.mark.parametrize("size", [5, 150])  # a request's few records; a staged batch
+def test_rows_received_in_a_batch_are_in_the_log_too(ledger: Ledger, size: int) -> None:
+    items = [
+        {
+            "subject": DEBTOR,
+            "type": "court.dishonest_debtor",
+            "reference": f"(2026)batch-{i}",
+            "decided_on": "2026-03-02",
+            "amount": f"{1000 + i}.00",
+        }
+        for i in range(size)
+    ]
+    answers = act(ledger, records.submit, SOURCE, items)
+    ids = [int(a.id) for a in answers]
+    assert len(ids) == size and all(a.status == "inserted" for a in answers)
+    result = logged(ledger, tlog.verify)
+    assert result.ok, result.problems
+    assert result.records_checked == size
+    changed, removed = ids[1], ids[-1]
+    run(ledger, "UPDATE records SET amount = 1 WHERE id = :i", i=changed)
+    run(ledger, "DELETE FROM records WHERE id = :i", i=removed)
+    problems = logged(ledger, tlog.verify).problems
+    assert (
+        f"record {changed}: its row is not the one the log last holds (changed without an event)"
+    ) in problems
+    assert (
+        f"record {removed}: in the log, missing from the ledger (removed without an event)"
+    ) in problems
+    assert len(problems) == 2

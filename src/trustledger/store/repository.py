@@ -334,8 +334,7 @@ class RecordRepository:
         """
         if len(rows) < bulk.COPY_THRESHOLD:  # a request's few records: no staging table
             added = Added(self._insert_new(rows))
-            if len(rows) == 1:  # a single record received: the log holds its row's hash
-                tlog.queue_row_hashes(self.conn, list(added.values()))
+            tlog.queue_row_hashes(self.conn, list(added.values()))  # the log holds each row
             old = [row["reference"] for row in rows if row["reference"] not in added]
             stored = self.stored(rows[0]["source"], old) if old else {}
             added.others = [
@@ -349,6 +348,7 @@ class RecordRepository:
         try:
             inserted = bulk.insert_staged(self.conn, records, staged, columns, _KEY)
             added = Added({ref: int(id_) for id_, _, ref in inserted})
+            tlog.queue_row_hashes(self.conn, list(added.values()))
             if len(added) < len(rows):
                 added.others = self._compare_staged(staged, set(added.values()))
         finally:

@@ -190,14 +190,16 @@ def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
 # --- the ledger's rows in the log ------------------------------------------------------------
 #
 # Every write of a `records` row through the store (a void, a fulfilment, a dispute's mark, a
-# single record received) queues, in the same transaction, a `ledger.row` event holding the
-# SHA-256 of the row as written. `verify` compares each record's row with the last hash the
-# log holds for it: a row changed or removed without going through the ledger is reported.
-# (Records inserted in batches of more than one are covered once their batch event carries
-# their hashes: not yet.)
+# record received alone or in a batch) queues, in the same transaction, an event holding the
+# SHA-256 of the row as written: `ledger.row` for one row, `ledger.rows` with `[id, sha256]`
+# pairs for up to ROWS_PER_EVENT rows of a batch. `verify` compares each record's row with the
+# last hash the log holds for it: a row changed or removed without going through the ledger is
+# reported.
 
 ROW_EVENT = "ledger.row"
+ROWS_EVENT = "ledger.rows"
 ROW_ACTOR = "ledger"
+ROWS_PER_EVENT = 1_000
 
 
 def _plain(value: Any) -> Any:
@@ -218,25 +220,43 @@ def row_sha256(row: Mapping[Any, Any]) -> str:
 
 
 def queue_row_hashes(conn: Connection, record_ids: list[int]) -> None:
-    """Queue a `ledger.row` event for each of these records' rows as they stand now (call it
-    right after writing them, in the same transaction)."""
+    """Queue the hashes of these records' rows as they stand now (call it right after writing
+    them, in the same transaction): a `ledger.row` event for one, `ledger.rows` events for
+    more. The rows are read back, so the hash is of what the database holds (its defaults and
+    types included), after the write that decided which rows are new."""
     if not record_ids:
         return
-    rows = conn.execute(select(records).where(records.c.id.in_(record_ids)).order_by(records.c.id))
     at = datetime.now(UTC)
-    queue(
-        conn,
-        [
+    ids = sorted(record_ids)
+    events = []
+    for start in range(0, len(ids), ROWS_PER_EVENT):
+        chunk = ids[start : start + ROWS_PER_EVENT]
+        rows = conn.execute(select(records).where(records.c.id.in_(chunk)).order_by(records.c.id))
+        pairs = [[r["id"], row_sha256(r)] for r in rows.mappings()]
+        if len(record_ids) == 1:
+            detail = {"record": pairs[0][0], "row_sha256": pairs[0][1]}
+        else:
+            detail = {"rows": pairs}
+        events.append(
             {
                 "at": at,
                 "actor": ROW_ACTOR,
-                "action": ROW_EVENT,
+                "action": ROW_EVENT if len(record_ids) == 1 else ROWS_EVENT,
                 "subject": None,
-                "detail": _canonical({"record": r["id"], "row_sha256": row_sha256(r)}),
+                "detail": _canonical(detail),
             }
-            for r in rows.mappings()
-        ],
-    )
+        )
+    queue(conn, events)
+
+
+def row_hashes(action: str, detail: str) -> list[tuple[int, str]]:
+    """The (record id, row hash) pairs a log event holds; none for other events."""
+    if action == ROW_EVENT:
+        d = json.loads(detail)
+        return [(int(d["record"]), d["row_sha256"])]
+    if action == ROWS_EVENT:
+        return [(int(i), h) for i, h in json.loads(detail)["rows"]]
+    return []
 
 
 def _check_rows(conn: Connection, hashed: dict[int, str], problems: list[str]) -> int:
@@ -254,13 +274,13 @@ def _check_rows(conn: Connection, hashed: dict[int, str], problems: list[str]) -
                 differ[record_id] = found.get(record_id, "")
     if differ:  # a write committed since the queue was integrated has its event queued
         for row in conn.execute(
-            select(log_queue.c.detail)
-            .where(log_queue.c.action == ROW_EVENT)
+            select(log_queue.c.action, log_queue.c.detail)
+            .where(log_queue.c.action.in_([ROW_EVENT, ROWS_EVENT]))
             .order_by(log_queue.c.id)
         ):
-            d = json.loads(row.detail)
-            if differ.get(int(d["record"])) == d["row_sha256"]:
-                del differ[int(d["record"])]
+            for record_id, digest in row_hashes(row.action, row.detail):
+                if differ.get(record_id) == digest:
+                    del differ[record_id]
     for record_id, now in sorted(differ.items()):
         if now:
             problems.append(
@@ -598,9 +618,7 @@ def verify(
     check_at(0)
     hashed: dict[int, str] = {}  # record id -> the last row hash the log holds for it
     for row in rows:
-        if row.action == ROW_EVENT:
-            d = json.loads(row.detail)
-            hashed[int(d["record"])] = d["row_sha256"]
+        hashed.update(row_hashes(row.action, row.detail))
         if row.idx != expected:
             problems.append(f"leaf {expected} is missing (deleted): leaf {row.idx} follows")
             expected = row.idx
