@@ -46,3 +46,13 @@ def event_columns() -> tuple[sa.Column[Any], ...]:
         sa.Column("subject", sa.String(120), nullable=True),
         sa.Column("detail", sa.Text, nullable=False),
     )
+
+
+def filed_case() -> tuple[sa.Column[Any], ...]:
+    """A case filed on a day, due by another, its status and decision."""
+    return (
+        sa.Column("filed_on", sa.Date, nullable=False),
+        sa.Column("due_on", sa.Date, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        *decision(),
+    )

@@ -7,7 +7,14 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
-from trustledger.store.migrations.columns import Stamp, decision, id_column, record_ref, stamp
+from trustledger.store.migrations.columns import (
+    Stamp,
+    decision,
+    filed_case,
+    id_column,
+    record_ref,
+    stamp,
+)
 
 revision = "0005"
 down_revision = "0004"
@@ -22,10 +29,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(120), nullable=False),
         sa.Column("source", sa.String(100), nullable=False),
         sa.Column("grounds", sa.Text, nullable=False),
-        sa.Column("filed_on", sa.Date, nullable=False),
-        sa.Column("due_on", sa.Date, nullable=False),
-        sa.Column("status", sa.String(20), nullable=False),
-        *decision(),
+        *filed_case(),
         stamp("filed_at"),
     )
     op.create_index("ix_disputes_subject", "disputes", ["subject"])

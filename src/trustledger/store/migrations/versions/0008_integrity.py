@@ -7,7 +7,7 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
-from trustledger.store.migrations.columns import Id, decision, id_column, stamp
+from trustledger.store.migrations.columns import Id, filed_case, id_column, stamp
 
 revision = "0008"
 down_revision = "0007"
@@ -69,10 +69,7 @@ def upgrade() -> None:
         sa.Column("supervisor", sa.String(100), nullable=False),
         sa.Column("grounds", sa.String(20), nullable=False),
         sa.Column("statement", sa.Text, nullable=False),
-        sa.Column("filed_on", sa.Date, nullable=False),
-        sa.Column("due_on", sa.Date, nullable=False),
-        sa.Column("status", sa.String(20), nullable=False),
-        *decision(),
+        *filed_case(),
     )
     op.create_index("ix_complaints_status_due", "complaints", ["status", "due_on"])
 
