@@ -74,3 +74,33 @@ def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal
         return caller
 
     return dependency
+
+
+# A caller holding one permission, for the endpoints that need it: one alias a permission.
+RecordsWriter = Annotated[Principal, Depends(require(Permission.RECORDS_WRITE))]
+SubjectsWriter = Annotated[Principal, Depends(require(Permission.SUBJECTS_WRITE))]
+ScoresReader = Annotated[Principal, Depends(require(Permission.SCORES_READ))]
+DisputesReader = Annotated[Principal, Depends(require(Permission.DISPUTES_READ))]
+DisputesDecider = Annotated[Principal, Depends(require(Permission.DISPUTES_DECIDE))]
+CommitmentsWriter = Annotated[Principal, Depends(require(Permission.COMMITMENTS_WRITE))]
+CommitmentsReader = Annotated[Principal, Depends(require(Permission.COMMITMENTS_READ))]
+OfficialsReader = Annotated[Principal, Depends(require(Permission.OFFICIALS_READ))]
+ComplaintsReader = Annotated[Principal, Depends(require(Permission.COMPLAINTS_READ))]
+ComplaintsDecider = Annotated[Principal, Depends(require(Permission.COMPLAINTS_DECIDE))]
+SelfReader = Annotated[Principal, Depends(require(Permission.SELF_READ))]
+SelfWriter = Annotated[Principal, Depends(require(Permission.SELF_WRITE))]
+AuditReader = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
+LogProver = Annotated[Principal, Depends(require(Permission.LOG_PROOF))]
+Checker = Annotated[Principal, Depends(require(Permission.CHECKS))]
+
+
+def agency_source(caller: Principal) -> str:
+    """The source an agency key is bound to."""
+    assert caller.source is not None  # agency keys are always bound to a source
+    return caller.source
+
+
+def own_subject(caller: Principal) -> str:
+    """The subject a subject key acts for."""
+    assert caller.subject is not None  # subject keys are always bound to a subject
+    return caller.subject

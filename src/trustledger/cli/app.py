@@ -61,6 +61,9 @@ Db = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+# The subject or public body a command is about, as its first argument.
+SubjectArg = Annotated[str, typer.Argument(help="scheme:value, e.g. cn-rid:11010519491231002X")]
+BodyArg = Annotated[str, typer.Argument(help="cn-uscc:11... of the body")]
 
 
 def date_parser(option: str) -> Callable[[str | None], date | None]:

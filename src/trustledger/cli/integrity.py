@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from trustledger.cli.app import AsOf, Db, Json, app, date_parser, emit, out, transaction
+from trustledger.cli.app import AsOf, BodyArg, Db, Json, app, date_parser, emit, out, transaction
 from trustledger.services.integrity import commitments, reports
 
 bodies_app = typer.Typer(help="Public bodies (cn-uscc codes beginning 11).", no_args_is_help=True)
@@ -37,7 +37,7 @@ def _print(data: Any) -> None:
 
 @bodies_app.command("add")
 def bodies_add(
-    body: Annotated[str, typer.Argument(help="cn-uscc:11... of the body")],
+    body: BodyArg,
     name: Annotated[str, typer.Option("--name", help="The registered name.")],
     parent: Annotated[str | None, typer.Option("--parent", help="The parent body.")] = None,
     db: Db = None,
@@ -51,7 +51,7 @@ def bodies_add(
 
 @bodies_app.command("show")
 def bodies_show(
-    body: Annotated[str, typer.Argument(help="cn-uscc:11... of the body")],
+    body: BodyArg,
     as_of: AsOf = None,
     db: Db = None,
     as_json: Json = False,

@@ -16,6 +16,7 @@ from trustledger.cli.app import (
     AsOf,
     Db,
     Json,
+    SubjectArg,
     app,
     cli_actor,
     emit,
@@ -217,7 +218,7 @@ def _print_score(data: dict[str, Any], as_of: date | None) -> None:
 
 @app.command()
 def score(
-    subject: Annotated[str, typer.Argument(help="scheme:value, e.g. cn-rid:11010519491231002X")],
+    subject: SubjectArg,
     as_of: AsOf = None,
     rulebook_version: Annotated[str | None, typer.Option("--rulebook-version")] = None,
     db: Db = None,
@@ -231,7 +232,7 @@ def score(
 
 @app.command()
 def explain(
-    subject: Annotated[str, typer.Argument(help="scheme:value, e.g. cn-rid:11010519491231002X")],
+    subject: SubjectArg,
     as_of: AsOf = None,
     db: Db = None,
     as_json: Json = False,

@@ -37,6 +37,11 @@ def stamp(name: str) -> Column[object]:
     return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
 
 
+def record_ref() -> Column[int]:
+    """The record a row is about."""
+    return Column("record_id", Id, ForeignKey("records.id"), nullable=False)
+
+
 def open_per_record(table: str) -> Index:
     """At most one open case per record, held by the database (0009): of two filings at once,
     one wins."""
@@ -106,7 +111,7 @@ record_events = Table(
     "record_events",
     metadata,
     id_column(),
-    Column("record_id", Id, ForeignKey("records.id"), nullable=False),
+    record_ref(),
     Column("event", String(20), nullable=False),  # fulfilled | voided
     Column("on_date", Date, nullable=False),
     Column("note", Text, nullable=True),
@@ -143,18 +148,26 @@ def _decision() -> tuple[Column[object], ...]:
     )
 
 
+def _filed_case() -> tuple[Column[object], ...]:
+    """A case filed on a day and due by another (overdue, it is escalated); its status (open |
+    upheld | rejected) and decision."""
+    return (
+        Column("filed_on", Date, nullable=False),
+        Column("due_on", Date, nullable=False),
+        Column("status", String(20), nullable=False),
+        *_decision(),
+    )
+
+
 disputes = Table(
     "disputes",
     metadata,
     id_column(),
-    Column("record_id", Id, ForeignKey("records.id"), nullable=False),
+    record_ref(),
     Column("subject", String(120), nullable=False),
     Column("source", String(100), nullable=False),  # the record's source, which sees the dispute
     Column("grounds", Text, nullable=False),
-    Column("filed_on", Date, nullable=False),
-    Column("due_on", Date, nullable=False),
-    Column("status", String(20), nullable=False),  # open | upheld | rejected
-    *_decision(),
+    *_filed_case(),
     stamp("filed_at"),
     Index("ix_disputes_subject", "subject"),
     Index("ix_disputes_status_due", "status", "due_on"),
@@ -181,7 +194,7 @@ repairs = Table(
     "repairs",
     metadata,
     id_column(),
-    Column("record_id", Id, ForeignKey("records.id"), nullable=False),
+    record_ref(),
     Column("subject", String(120), nullable=False),
     Column("commitment", Text, nullable=False),
     Column("requested_on", Date, nullable=False),
@@ -270,9 +283,6 @@ complaints = Table(
     Column("supervisor", String(100), nullable=False),  # the source kind that supervises
     Column("grounds", String(20), nullable=False),  # late | unregistered | withheld
     Column("statement", Text, nullable=False),
-    Column("filed_on", Date, nullable=False),
-    Column("due_on", Date, nullable=False),
-    Column("status", String(20), nullable=False),  # open | upheld | rejected
-    *_decision(),
+    *_filed_case(),
     Index("ix_complaints_status_due", "status", "due_on"),
 )

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from trustledger.api.auth import LedgerDep, require
+from trustledger.api.auth import Checker, LedgerDep
 from trustledger.api.schemas import BatchCheckIn, BatchCheckOut, CheckOut, Day
-from trustledger.domain.roles import Permission, Role
+from trustledger.domain.roles import Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.answers import checks
 from trustledger.views import json
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
-Checker = Annotated[Principal, Depends(require(Permission.CHECKS))]
 
 
 def _allowed(caller: Principal) -> tuple[str, ...] | None:

@@ -4,26 +4,27 @@ bodies and the annual publication; reviewers read officials' reports and decide 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from trustledger.api.auth import LedgerDep, public_actor, require
+from trustledger.api.auth import (
+    CommitmentsReader,
+    CommitmentsWriter,
+    ComplaintsDecider,
+    ComplaintsReader,
+    LedgerDep,
+    OfficialsReader,
+    agency_source,
+    public_actor,
+)
 from trustledger.api.schemas import Day, Id, Plain, Text, examples
-from trustledger.domain.roles import Permission, Role
-from trustledger.services.admin.keys import Principal
+from trustledger.domain.roles import Role
 from trustledger.services.integrity import commitments, complaints, reports
 
 router = APIRouter(prefix="/v1", tags=["integrity"])
-Writer = Annotated[Principal, Depends(require(Permission.COMMITMENTS_WRITE))]
-Reader = Annotated[Principal, Depends(require(Permission.COMMITMENTS_READ))]
-
-
-def _source(caller: Principal) -> str:
-    assert caller.source is not None  # agency keys are always bound to a source
-    return caller.source
 
 
 class CommitmentIn(BaseModel):
@@ -64,24 +65,28 @@ class ComplaintDecision(BaseModel):
 
 
 @router.post("/commitments", summary="Register a commitment of a public body")
-def add_commitment(body: CommitmentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+def add_commitment(
+    body: CommitmentIn, ledger: LedgerDep, caller: CommitmentsWriter
+) -> dict[str, Any]:
     """Re-sending is idempotent (`status: duplicate`); other content under the same reference is
     a 409 naming the fields. Overdue, it counts for the body from the day after `due_on`."""
     with ledger.transaction(caller.actor) as ctx:
-        return commitments.add_commitment(ctx, _source(caller), **body.model_dump())
+        return commitments.add_commitment(ctx, agency_source(caller), **body.model_dump())
 
 
 @router.post("/commitments/{reference}/payments", summary="Record a payment")
-def pay(reference: str, body: PaymentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+def pay(
+    reference: str, body: PaymentIn, ledger: LedgerDep, caller: CommitmentsWriter
+) -> dict[str, Any]:
     """Partial payments add up; payment in full keeps the commitment (its record ends)."""
     with ledger.transaction(caller.actor) as ctx:
-        return commitments.pay(ctx, _source(caller), reference, body.on, body.amount)
+        return commitments.pay(ctx, agency_source(caller), reference, body.on, body.amount)
 
 
 @router.get("/commitments", summary="Commitments")
 def list_commitments(
     ledger: LedgerDep,
-    caller: Reader,
+    caller: CommitmentsReader,
     body: str | None = None,
     overdue: bool = False,
     as_of: Day | None = None,
@@ -133,7 +138,7 @@ def publication(
 def official(
     person: str,
     ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.OFFICIALS_READ))],
+    caller: OfficialsReader,
     as_of: Day | None = None,
 ) -> dict[str, Any]:
     """The posts a person held and the commitments under them: about the office, no points."""
@@ -141,13 +146,10 @@ def official(
         return reports.official(ctx, person, as_of)
 
 
-Decider = Annotated[Principal, Depends(require(Permission.COMPLAINTS_DECIDE))]
-
-
 @router.get("/complaints", summary="Complaints about public bodies, overdue first")
 def list_complaints(
     ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.COMPLAINTS_READ))],
+    caller: ComplaintsReader,
     status: Literal["open", "upheld", "rejected"] | None = None,
 ) -> list[dict[str, Any]]:
     """All for reviewers; for an agency, those its source's kind supervises (as the rulebook's
@@ -160,7 +162,7 @@ def list_complaints(
 
 @router.post("/complaints/{complaint_id}/decision", summary="Decide a complaint")
 def decide_complaint(
-    complaint_id: Id, body: ComplaintDecision, ledger: LedgerDep, caller: Decider
+    complaint_id: Id, body: ComplaintDecision, ledger: LedgerDep, caller: ComplaintsDecider
 ) -> dict[str, Any]:
     with ledger.transaction(caller.actor) as ctx:
         return complaints.decide(ctx, complaint_id, body.outcome, body.reason)

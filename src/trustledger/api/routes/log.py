@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from trustledger.api.auth import LedgerDep, public_actor, require
-from trustledger.domain.roles import Permission, Role
-from trustledger.services.admin.keys import Principal
+from trustledger.api.auth import LedgerDep, LogProver, public_actor
+from trustledger.domain.roles import Role
 from trustledger.services.log import tlog
 
 router = APIRouter(prefix="/v1/log", tags=["transparency log"])
-Prover = Annotated[Principal, Depends(require(Permission.LOG_PROOF))]
 
 
 class CheckpointOut(BaseModel):
@@ -62,7 +60,7 @@ def key(ledger: LedgerDep, request: Request) -> dict[str, Any]:
 )
 def proof(
     ledger: LedgerDep,
-    caller: Prover,
+    caller: LogProver,
     index: Annotated[int, Query(ge=0)],
     tree_size: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:

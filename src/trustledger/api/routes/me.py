@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from trustledger.api.auth import LedgerDep, require
+from trustledger.api.auth import LedgerDep, SelfReader, SelfWriter, own_subject
 from trustledger.api.schemas import Day, Id, Plain, Text, examples
-from trustledger.domain.roles import Permission
-from trustledger.services.admin.keys import Principal
 from trustledger.services.due_process import access, consent, disputes, repairs, review
 from trustledger.services.integrity import complaints
 from trustledger.views import html, json
 
 router = APIRouter(prefix="/v1/me", tags=["subject access"])
-Reader = Annotated[Principal, Depends(require(Permission.SELF_READ))]
-Writer = Annotated[Principal, Depends(require(Permission.SELF_WRITE))]
-
-
-def _me(caller: Principal) -> str:
-    assert caller.subject is not None  # subject keys are always bound to a subject
-    return caller.subject
 
 
 class ConsentIn(BaseModel):
@@ -78,63 +69,63 @@ class StatementIn(BaseModel):
 
 
 @router.get("", summary="Everything held about me, and who looked")
-def me(ledger: LedgerDep, caller: Reader, as_of: Day | None = None) -> dict[str, Any]:
+def me(ledger: LedgerDep, caller: SelfReader, as_of: Day | None = None) -> dict[str, Any]:
     """Score and tier with every contribution, its legal basis and end; lists and measures with
     since/until; every record (voided too) with its history; proposals, disputes, repair
     requests, notices; and the access log: which provider checked me, when, for what."""
     with ledger.transaction(caller.actor) as ctx:
-        return json.subject_access(access.subject_access(ctx, _me(caller), as_of=as_of))
+        return json.subject_access(access.subject_access(ctx, own_subject(caller), as_of=as_of))
 
 
 @router.get(
     "/report", summary="My credit report: JSON (portable) or printable HTML", response_model=None
 )
 def report(
-    ledger: LedgerDep, caller: Reader, format: Literal["json", "html"] = "html"
+    ledger: LedgerDep, caller: SelfReader, format: Literal["json", "html"] = "html"
 ) -> dict[str, Any] | HTMLResponse:
     with ledger.transaction(caller.actor) as ctx:
-        found = access.subject_access(ctx, _me(caller), export=True)
+        found = access.subject_access(ctx, own_subject(caller), export=True)
     return (
         HTMLResponse(html.subject_report(found)) if format == "html" else json.subject_access(found)
     )
 
 
 @router.put("/consent", summary="Opt in to or out of scoring")
-def set_consent(body: ConsentIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+def set_consent(body: ConsentIn, ledger: LedgerDep, caller: SelfWriter) -> dict[str, Any]:
     with ledger.transaction(caller.actor) as ctx:
-        return json.consent(consent.set_consent(ctx, _me(caller), body.consent))
+        return json.consent(consent.set_consent(ctx, own_subject(caller), body.consent))
 
 
 @router.post("/disputes", summary="Dispute a record about me")
-def file_dispute(body: DisputeIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+def file_dispute(body: DisputeIn, ledger: LedgerDep, caller: SelfWriter) -> dict[str, Any]:
     """The record's source and the reviewers see it; it is decided by the rulebook's deadline."""
     with ledger.transaction(caller.actor) as ctx:
-        return disputes.file(ctx, _me(caller), body.record, body.grounds)
+        return disputes.file(ctx, own_subject(caller), body.record, body.grounds)
 
 
 @router.post("/repairs", summary="Ask for credit repair with a written commitment")
-def request_repair(body: RepairIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+def request_repair(body: RepairIn, ledger: LedgerDep, caller: SelfWriter) -> dict[str, Any]:
     with ledger.transaction(caller.actor) as ctx:
-        return repairs.request(ctx, _me(caller), body.record, body.commitment)
+        return repairs.request(ctx, own_subject(caller), body.record, body.commitment)
 
 
 @router.post("/proposals/{proposal_id}/statement", summary="Answer a review proposal")
 def statement(
-    proposal_id: Id, body: StatementIn, ledger: LedgerDep, caller: Writer
+    proposal_id: Id, body: StatementIn, ledger: LedgerDep, caller: SelfWriter
 ) -> dict[str, Any]:
     """Before a reviewer decides whether I enter a list, my statement is put before them."""
     with ledger.transaction(caller.actor) as ctx:
-        return review.add_statement(ctx, _me(caller), proposal_id, body.statement)
+        return review.add_statement(ctx, own_subject(caller), proposal_id, body.statement)
 
 
 @router.post("/complaints", summary="Complain about a public body's payment to me")
-def file_complaint(body: ComplaintIn, ledger: LedgerDep, caller: Writer) -> dict[str, Any]:
+def file_complaint(body: ComplaintIn, ledger: LedgerDep, caller: SelfWriter) -> dict[str, Any]:
     """Late, unregistered, or the undisputed part of a bill withheld: the complaint goes to the
     body's supervisor and is decided by the rulebook's deadline (`commitments.decide_within`)."""
     with ledger.transaction(caller.actor) as ctx:
         return complaints.file(
             ctx,
-            _me(caller),
+            own_subject(caller),
             grounds=body.grounds,
             statement=body.statement,
             source=body.source,

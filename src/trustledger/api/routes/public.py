@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from trustledger.api.auth import LedgerDep, public_actor
+from trustledger.api.params import Offset
 from trustledger.api.schemas import Day, ListOut, RulebookOut
 from trustledger.services.admin import rulebooks
 from trustledger.services.answers import lists
@@ -44,7 +45,7 @@ def public_list(
     ] = None,
     as_of: Day | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, object]:
     """A person's identifier is masked and nothing else is said about them. An organization or
     public body is a legal person whose listing is public by law: its full identifier, its

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 
-from trustledger.api.auth import LedgerDep, require
+from trustledger.api.auth import LedgerDep, RecordsWriter, agency_source
 from trustledger.api.schemas import FulfilIn, Id, RecordBatch, RecordIn, SubmitResult, VoidIn
-from trustledger.domain.roles import Permission
-from trustledger.services.admin.keys import Principal
 from trustledger.services.intake import records
 
 router = APIRouter(prefix="/v1/records", tags=["records"])
-Agency = Annotated[Principal, Depends(require(Permission.RECORDS_WRITE))]
-
-
-def _source(caller: Principal) -> str:
-    assert caller.source is not None  # agency keys are always bound to a source
-    return caller.source
 
 
 @router.post(
@@ -29,7 +21,7 @@ def _source(caller: Principal) -> str:
 )
 def submit(
     ledger: LedgerDep,
-    caller: Agency,
+    caller: RecordsWriter,
     body: Annotated[
         RecordIn | RecordBatch,
         Body(
@@ -56,7 +48,7 @@ def submit(
     items = body.records if isinstance(body, RecordBatch) else [body]
     with ledger.transaction(caller.actor) as ctx:
         results = records.submit(
-            ctx, _source(caller), [i.model_dump(exclude_none=True) for i in items]
+            ctx, agency_source(caller), [i.model_dump(exclude_none=True) for i in items]
         )
         if single and results[0].status == "conflict":  # raised inside: nothing is written
             raise records.RecordConflict(results[0])
@@ -72,15 +64,19 @@ def submit(
 
 
 @router.post("/{record_id}/fulfil", summary="Mark a record fulfilled (credit repair)")
-def fulfil(record_id: Id, body: FulfilIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
+def fulfil(
+    record_id: Id, body: FulfilIn, ledger: LedgerDep, caller: RecordsWriter
+) -> dict[str, object]:
     """Only the record's own source may do this. With `repair` in its type, the record may stop
     counting early."""
     with ledger.transaction(caller.actor) as ctx:
-        return records.fulfil(ctx, record_id, _source(caller), body.fulfilled_on, body.note)
+        return records.fulfil(ctx, record_id, agency_source(caller), body.fulfilled_on, body.note)
 
 
 @router.post("/{record_id}/void", summary="Void a record (correction by its source)")
-def void(record_id: Id, body: VoidIn, ledger: LedgerDep, caller: Agency) -> dict[str, object]:
+def void(
+    record_id: Id, body: VoidIn, ledger: LedgerDep, caller: RecordsWriter
+) -> dict[str, object]:
     """Only the record's own source may do this. A voided record is as if it never existed."""
     with ledger.transaction(caller.actor) as ctx:
-        return records.void(ctx, record_id, _source(caller), body.reason)
+        return records.void(ctx, record_id, agency_source(caller), body.reason)

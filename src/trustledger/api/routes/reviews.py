@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel
 
-from trustledger.api.auth import LedgerDep, require
+from trustledger.api.auth import DisputesDecider, DisputesReader, LedgerDep, require
 from trustledger.api.schemas import Id, Text, examples
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
@@ -38,7 +38,7 @@ class Decision(BaseModel):
 @router.get("/disputes", summary="Disputes: all for reviewers, own records' for agencies")
 def list_disputes(
     ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.DISPUTES_READ))],
+    caller: DisputesReader,
     status: Literal["open", "upheld", "rejected"] | None = None,
 ) -> list[dict[str, Any]]:
     """Overdue disputes come first: they are escalated."""
@@ -52,7 +52,7 @@ def decide_dispute(
     dispute_id: Id,
     body: DisputeDecision,
     ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.DISPUTES_DECIDE))],
+    caller: DisputesDecider,
 ) -> dict[str, Any]:
     """Upheld: the record is voided and its effects end at once. Rejected: the reason is kept."""
     with ledger.transaction(caller.actor) as ctx:

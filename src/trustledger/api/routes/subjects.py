@@ -3,15 +3,11 @@ legal person's registered name, set by an administrator."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from trustledger.api.auth import LedgerDep, require
+from trustledger.api.auth import LedgerDep, ScoresReader, SubjectsWriter
 from trustledger.api.schemas import Day, Plain, ScoreOut, examples
-from trustledger.domain.roles import Permission
-from trustledger.services.admin.keys import Principal
 from trustledger.services.answers import standing
 from trustledger.services.intake import subjects
 from trustledger.views import json
@@ -27,7 +23,7 @@ router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 def score(
     subject: str,
     ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.SCORES_READ))],
+    caller: ScoresReader,
     as_of: Day | None = None,
     rulebook_version: str | None = None,
 ) -> dict[str, object]:
@@ -56,7 +52,7 @@ def set_name(
     subject: str,
     body: NameIn,
     ledger: LedgerDep,
-    caller: Annotated[Principal, Depends(require(Permission.SUBJECTS_WRITE))],
+    caller: SubjectsWriter,
 ) -> dict[str, object]:
     """The name shown for the subject on public lists. It replaces any name held (one reported
     with a record, or set before); later reports do not change it. Persons are never named:

@@ -7,16 +7,16 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from trustledger.store.migrations.columns import id_column, stamp
+
 revision = "0002"
 down_revision = "0001"
-
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
     op.create_table(
         "api_keys",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        id_column(),
         sa.Column("key_id", sa.String(32), nullable=False, unique=True),
         sa.Column("secret_hash", sa.String(64), nullable=False),
         sa.Column("role", sa.String(20), nullable=False),
@@ -24,9 +24,7 @@ def upgrade() -> None:
         sa.Column("actions", sa.Text, nullable=True),
         sa.Column("subject", sa.String(120), nullable=True),
         sa.Column("name", sa.Text, nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
+        stamp("created_at"),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
     )
 

@@ -7,11 +7,10 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from trustledger.store.migrations.columns import Stamp, id_column
+
 revision = "0003"
 down_revision = "0002"
-
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-Stamp = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -29,7 +28,7 @@ def upgrade() -> None:
     op.create_index("ix_standings_version_as_of", "standings", ["rulebook_version", "as_of"])
     op.create_table(
         "rescores",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        id_column(),
         sa.Column("rulebook_version", sa.String(100), nullable=False),
         sa.Column("as_of", sa.Date, nullable=False),
         sa.Column("engine", sa.String(20), nullable=False),

@@ -7,10 +7,11 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
+from trustledger.store.migrations.columns import Id, event_columns
+
 revision = "0004"
 down_revision = "0003"
 
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 GENESIS = "0" * 64
 MESSAGE = "audit_events is append-only"
 HEAD_MESSAGE = "audit_head only moves forward"
@@ -20,11 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_events",
         sa.Column("id", Id, primary_key=True, autoincrement=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(200), nullable=False),
-        sa.Column("action", sa.String(100), nullable=False),
-        sa.Column("subject", sa.String(120), nullable=True),
-        sa.Column("detail", sa.Text, nullable=False),
+        *event_columns(),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     )

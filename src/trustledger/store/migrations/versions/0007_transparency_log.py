@@ -12,22 +12,19 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
+from trustledger.store.migrations.columns import Id, event_columns, id_column
+
 revision = "0007"
 down_revision = "0006"
 
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 APPEND_ONLY = ("log_leaves", "log_nodes", "log_checkpoints")
 
 
 def upgrade() -> None:
     op.create_table(
         "log_queue",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(200), nullable=False),
-        sa.Column("action", sa.String(100), nullable=False),
-        sa.Column("subject", sa.String(120), nullable=True),
-        sa.Column("detail", sa.Text, nullable=False),
+        id_column(),
+        *event_columns(),
         sqlite_autoincrement=True,
     )
     op.create_index("ix_log_queue_subject", "log_queue", ["subject"])
@@ -35,11 +32,7 @@ def upgrade() -> None:
         "log_leaves",
         sa.Column("idx", Id, primary_key=True, autoincrement=False),
         sa.Column("event_id", Id, nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(200), nullable=False),
-        sa.Column("action", sa.String(100), nullable=False),
-        sa.Column("subject", sa.String(120), nullable=True),
-        sa.Column("detail", sa.Text, nullable=False),
+        *event_columns(),
         sa.Column("leaf_hash", sa.String(64), nullable=False),
     )
     op.create_index("ix_log_leaves_event_id", "log_leaves", ["event_id"], unique=True)

@@ -7,10 +7,10 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
+from trustledger.store.migrations.columns import Id, filed_case, id_column, stamp
+
 revision = "0008"
 down_revision = "0007"
-
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -22,7 +22,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "posts",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        id_column(),
         sa.Column("body", sa.String(120), nullable=False),
         sa.Column("post", sa.String(100), nullable=False),
         sa.Column("holder", sa.String(120), nullable=False),
@@ -33,7 +33,7 @@ def upgrade() -> None:
     op.create_index("ix_posts_holder", "posts", ["holder"])
     op.create_table(
         "commitments",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        id_column(),
         sa.Column("source", sa.String(100), sa.ForeignKey("sources.code"), nullable=False),
         sa.Column("reference", sa.String(200), nullable=False),
         sa.Column("body", sa.String(120), nullable=False),
@@ -45,16 +45,14 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date, nullable=False),
         sa.Column("sme", sa.Boolean, nullable=False, server_default="0"),
         sa.Column("post", sa.String(100), nullable=True),
-        sa.Column(
-            "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
+        stamp("received_at"),
         sa.UniqueConstraint("source", "reference", name="uq_commitments_source_reference"),
     )
     op.create_index("ix_commitments_body", "commitments", ["body"])
     op.create_index("ix_commitments_counterparty", "commitments", ["counterparty"])
     op.create_table(
         "payments",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        id_column(),
         sa.Column("commitment_id", Id, sa.ForeignKey("commitments.id"), nullable=False),
         sa.Column("on_date", sa.Date, nullable=False),
         sa.Column("amount", sa.Numeric(18, 2), nullable=False),
@@ -62,7 +60,7 @@ def upgrade() -> None:
     op.create_index("ix_payments_commitment", "payments", ["commitment_id"])
     op.create_table(
         "complaints",
-        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        id_column(),
         sa.Column("commitment_id", Id, sa.ForeignKey("commitments.id"), nullable=True),
         sa.Column("subject", sa.String(120), nullable=False),
         sa.Column("body", sa.String(120), nullable=False),
@@ -71,12 +69,7 @@ def upgrade() -> None:
         sa.Column("supervisor", sa.String(100), nullable=False),
         sa.Column("grounds", sa.String(20), nullable=False),
         sa.Column("statement", sa.Text, nullable=False),
-        sa.Column("filed_on", sa.Date, nullable=False),
-        sa.Column("due_on", sa.Date, nullable=False),
-        sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("decided_on", sa.Date, nullable=True),
-        sa.Column("decided_by", sa.String(200), nullable=True),
-        sa.Column("reason", sa.Text, nullable=True),
+        *filed_case(),
     )
     op.create_index("ix_complaints_status_due", "complaints", ["status", "due_on"])
 
