@@ -27,8 +27,12 @@ def _write(url: str, n: int, start: multiprocessing.synchronize.Event) -> None:
     ledger.close()
 
 
-def _sequence(url: str, stop: multiprocessing.synchronize.Event) -> None:
+def _sequence(
+    url: str, ready: multiprocessing.synchronize.Event, stop: multiprocessing.synchronize.Event
+) -> None:
     ledger = Ledger.open(url)
+    tlog.integrate(ledger)
+    ready.set()  # running before the writers start, so it integrates while they write
     while not stop.wait(0.05):
         tlog.integrate(ledger)
     ledger.close()
@@ -36,11 +40,12 @@ def _sequence(url: str, stop: multiprocessing.synchronize.Event) -> None:
 
 def test_concurrent_writers_make_one_gapless_tree(ledger: Ledger, database_url: str) -> None:
     ctx = multiprocessing.get_context("spawn")
-    start, stop = ctx.Event(), ctx.Event()
+    start, ready, stop = ctx.Event(), ctx.Event(), ctx.Event()
     writers = [ctx.Process(target=_write, args=(database_url, n, start)) for n in range(WRITERS)]
-    sequencer = ctx.Process(target=_sequence, args=(database_url, stop))
+    sequencer = ctx.Process(target=_sequence, args=(database_url, ready, stop))
     for p in [*writers, sequencer]:
         p.start()
+    assert ready.wait(120)
     start.set()
     for p in writers:
         p.join(300)
