@@ -139,3 +139,16 @@ def test_a_leaf_put_together_is_the_canonical_json_of_its_event(
     for stamp in (at, sqlite_form):
         built = tlog.leaf_text(event_id, tlog._stored_iso(stamp), actor, action, subject, stored)
         assert built == expected
+
+
+def test_closing_the_store_stops_its_writer_after_what_it_was_given(ledger: Ledger) -> None:
+    with ledger.transaction("provider:test", snapshot=True) as ctx:
+        checks.check_one(ctx, DEBTOR, "travel.flight")
+    writer = ledger.store.group._thread
+    assert writer is not None and writer.is_alive()
+    ledger.store.group.close()
+    assert not writer.is_alive()
+    assert _logged_checks(ledger) == 1
+    with ledger.transaction("provider:test", snapshot=True) as ctx:  # a new writer starts
+        checks.check_one(ctx, DEBTOR, "travel.flight")
+    assert _logged_checks(ledger) == 2

@@ -145,4 +145,5 @@ class Store:
             conn.exec_driver_sql("ANALYZE records, subjects, record_events")
 
     def close(self) -> None:
+        self.group.close()
         self.engine.dispose()

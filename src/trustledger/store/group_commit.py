@@ -34,7 +34,7 @@ class GroupCommit:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._queue: queue.SimpleQueue[tuple[list[dict[str, Any]], Future[None]]] = (
+        self._queue: queue.SimpleQueue[tuple[list[dict[str, Any]], Future[None]] | None] = (
             queue.SimpleQueue()
         )
         self._lock = threading.Lock()
@@ -61,18 +61,34 @@ class GroupCommit:
                 )
                 self._thread.start()
 
+    def close(self) -> None:
+        """Stop the writer once it has written what was handed to it (the store is closing);
+        a later commit starts a new one."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None and thread.is_alive():
+            self._queue.put(None)
+            thread.join(timeout=10)
+
     def _run(self) -> None:
         while True:
-            waiting = [self._queue.get()]
-            count = len(waiting[0][0])
+            first = self._queue.get()
+            if first is None:
+                return
+            waiting, count, stopping = [first], len(first[0]), False
             while count < MAX_EVENTS:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if item is None:
+                    stopping = True
+                    break
                 waiting.append(item)
                 count += len(item[0])
             self._write(waiting)
+            if stopping:
+                return
 
     def _write(self, waiting: list[tuple[list[dict[str, Any]], Future[None]]]) -> None:
         rows = [row for batch, _ in waiting for row in batch]
