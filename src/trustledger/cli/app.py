@@ -82,6 +82,32 @@ def date_parser(option: str) -> Callable[[str | None], date | None]:
     return parse
 
 
+def choice_parser(hint: str, *choices: str) -> Callable[[str], str]:
+    """The parser of an option or argument that takes one of `choices`; another value is an
+    error naming them (`grant or withdraw`) and the option or argument (`hint`)."""
+
+    def parse(value: str) -> str:
+        if value not in choices:
+            raise typer.BadParameter(" or ".join(choices), param_hint=hint)
+        return value
+
+    return parse
+
+
+def format_option(*formats: str) -> Any:
+    """`--format`, taking one of `formats` (its help lists them: `json | html`)."""
+    return typer.Option(
+        "--format", parser=choice_parser("--format", *formats), help=" | ".join(formats)
+    )
+
+
+def decision_argument(*decisions: str) -> Any:
+    """DECISION, taking one of `decisions` (its help lists them: `grant | withdraw`)."""
+    return typer.Argument(
+        ..., parser=choice_parser("DECISION", *decisions), help=" | ".join(decisions)
+    )
+
+
 AsOf = Annotated[
     date | None,
     typer.Option(
@@ -154,16 +180,19 @@ def progress_bars(quiet: bool = False, *, transient: bool = False) -> RichProgre
     )
 
 
-def bars(progress: RichProgress) -> Progress:
-    """The services' progress callback, shown as one Rich bar per step."""
+@contextmanager
+def bars(quiet: bool = False) -> Iterator[Progress]:
+    """The services' progress callback for a long job, shown while the block runs as one Rich
+    bar per step on stderr (`progress_bars`; nothing with `--json`)."""
     tasks: dict[str, TaskID] = {}
+    with progress_bars(quiet) as progress:
 
-    def report(step: str, done: int, total: int | None) -> None:
-        if step not in tasks:
-            tasks[step] = progress.add_task(step, total=total)
-        progress.update(tasks[step], completed=done, total=total)
+        def report(step: str, done: int, total: int | None) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(step, total=total)
+            progress.update(tasks[step], completed=done, total=total)
 
-    return report
+        yield report
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:

@@ -12,19 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from trustledger.batch.plan import ENGINES
-from trustledger.cli.app import (
-    AsOf,
-    Db,
-    Json,
-    app,
-    bars,
-    cli_actor,
-    emit,
-    err,
-    opened,
-    out,
-    progress_bars,
-)
+from trustledger.cli.app import AsOf, Db, Json, app, bars, cli_actor, emit, err, opened, out
 from trustledger.domain.rulebook import RulebookInvalid, parse_rulebook
 from trustledger.services.context import today
 
@@ -67,9 +55,9 @@ def export(
     """Snapshot the ledger as Parquet for columnar jobs (rescore, Spark on a cluster)."""
     from trustledger.services import rescore as rescore_service
 
-    with opened(db) as ledger, progress_bars(as_json) as progress:
+    with opened(db) as ledger, bars(as_json) as progress:
         result = rescore_service.export_parquet(
-            ledger, parquet, actor=cli_actor(), progress=bars(progress)
+            ledger, parquet, actor=cli_actor(), progress=progress
         )
     emit(
         result.as_json(),
@@ -151,7 +139,7 @@ def rescore(
     if engine == "spark" and not spark.available():
         err.print(f"[red]error:[/red] {spark.MISSING}", highlight=False)
         raise typer.Exit(1)
-    with opened(db) as ledger, progress_bars(as_json) as progress:
+    with opened(db) as ledger, bars(as_json) as progress:
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
         result = rescore_service.rescore(
@@ -162,7 +150,7 @@ def rescore(
             snapshot=parquet,
             workdir=workdir,
             actor=cli_actor(),
-            progress=bars(progress),
+            progress=progress,
         )
     data = result.as_json()
     if diff_out is not None and result.diff is not None:
@@ -240,7 +228,7 @@ def simulate(
     assumptions = simulate_service.Assumptions()
     if reviewers is not None:
         assumptions = replace(assumptions, reviewers=reviewers)
-    with progress_bars(as_json) as progress:
+    with bars(as_json) as progress:
         result = simulate_service.simulate(
             book,
             other,
@@ -253,7 +241,7 @@ def simulate(
             assumptions=assumptions,
             chunk=chunk,
             keep_data=keep_data,
-            progress=bars(progress),
+            progress=progress,
         )
     data = result.as_json()
 

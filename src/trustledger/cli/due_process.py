@@ -18,11 +18,12 @@ from trustledger.cli.app import (
     app,
     bars,
     cli_actor,
+    decision_argument,
     emit,
     err,
+    format_option,
     opened,
     out,
-    progress_bars,
     transaction,
 )
 from trustledger.services.context import Context
@@ -52,14 +53,12 @@ def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 @app.command()
 def report(
     subject: str,
-    format: Annotated[str, typer.Option("--format", help="json | html")] = "json",
+    format: Annotated[str, format_option("json", "html")] = "json",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
     as_of: AsOf = None,
     db: Db = None,
 ) -> None:
     """A subject's full credit report: everything held, why, until when, and who looked."""
-    if format not in ("json", "html"):
-        raise typer.BadParameter("json or html", param_hint="--format")
     with transaction(db) as ctx:
         found = access.subject_access(ctx, subject, as_of=as_of, export=True)
     if format == "html":
@@ -76,13 +75,11 @@ def report(
 @app.command("consent")
 def consent_command(
     subject: str,
-    decision: Annotated[str, typer.Argument(help="grant | withdraw")],
+    decision: Annotated[str, decision_argument("grant", "withdraw")],
     db: Db = None,
     as_json: Json = False,
 ) -> None:
     """Record a person's consent to scoring, or its withdrawal."""
-    if decision not in ("grant", "withdraw"):
-        raise typer.BadParameter("grant or withdraw", param_hint="DECISION")
     with transaction(db) as ctx:
         data = views.consent(consent.set_consent(ctx, subject, decision == "grant"))
     emit(
@@ -135,9 +132,9 @@ def proposals_scan(as_of: AsOf = None, db: Db = None, as_json: Json = False) -> 
     """Propose entries into review-required lists; end confirmed ones that lapsed."""
     with (
         opened(db) as ledger,
-        progress_bars(as_json) as progress,
+        bars(as_json) as progress,
     ):
-        data = review.scan(ledger, as_of, actor=cli_actor(), progress=bars(progress))
+        data = review.scan(ledger, as_of, actor=cli_actor(), progress=progress)
     emit(
         data,
         as_json,
@@ -174,13 +171,11 @@ def _cases(
 
     def decide_command(
         case_id: int = typer.Argument(..., metavar=metavar),
-        decision: str = typer.Argument(..., help=" | ".join(decisions)),
+        decision: str = decision_argument(*decisions),
         reason: str = typer.Option(..., "--reason"),
         db: Db = None,
         as_json: Json = False,
     ) -> None:
-        if decision not in decisions:
-            raise typer.BadParameter(" or ".join(decisions), param_hint="DECISION")
         with transaction(db) as ctx:
             data = decide(ctx, case_id, decision == decisions[0], reason)
         emit(data, as_json, lambda: out.print(f"{label} {case_id}: {data['status']}"))

@@ -10,7 +10,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from trustledger.cli.app import AsOf, BodyArg, Db, Json, app, date_parser, emit, out, transaction
+from trustledger.cli.app import (
+    AsOf,
+    BodyArg,
+    Db,
+    Json,
+    app,
+    date_parser,
+    emit,
+    format_option,
+    out,
+    transaction,
+)
 from trustledger.services.integrity import commitments, reports
 
 bodies_app = typer.Typer(help="Public bodies (cn-uscc codes beginning 11).", no_args_is_help=True)
@@ -206,14 +217,12 @@ def integrity_ranking(as_of: AsOf = None, db: Db = None, as_json: Json = False) 
 @integrity_app.command("publication")
 def integrity_publication(
     year: Annotated[int, typer.Option("--year", help="The year ended.")],
-    output: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+    output: Annotated[str, format_option("csv", "json")] = "csv",
     db: Db = None,
     as_json: Json = False,
 ) -> None:
     """Per body, the number and value of commitments overdue and unpaid at the end of the year
     (bodies with none left out)."""
-    if output not in ("csv", "json"):
-        raise typer.BadParameter("csv or json", param_hint="--format")
     with transaction(db) as ctx:
         data = reports.publication(ctx, year)
     if as_json or output == "json":

@@ -20,7 +20,6 @@ from trustledger.cli.app import (
     keys_app,
     opened,
     out,
-    progress_bars,
     transaction,
 )
 from trustledger.domain.roles import Role
@@ -201,7 +200,7 @@ def demo(
 
     started = time.monotonic()
     url = db or "sqlite:///trustledger-demo.db"
-    with progress_bars() as progress:
+    with bars() as progress:
         city = demo_service.build(
             url,
             persons=persons,
@@ -209,7 +208,7 @@ def demo(
             public_bodies=public_bodies,
             seed=seed,
             actor=cli_actor(),
-            progress=bars(progress),
+            progress=progress,
         )
     out.print(
         f"[bold]demo city[/bold] in {url}: {len(city.persons):,} persons, "
