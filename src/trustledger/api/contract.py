@@ -33,30 +33,37 @@ from trustledger.api.quotas import UNLIMITED
 # Operations that never touch the database: no 503.
 NO_DATABASE = frozenset({("get", "/healthz"), ("get", "/metrics")})
 
-# What each operation may find missing (404) or in conflict with the ledger (409).
+# What each operation may find missing (404) or in conflict with the ledger (409): the writers
+# may find both, the readers only something missing.
+WRITERS = (
+    ("post", "/v1/records"),
+    ("post", "/v1/records/{record_id}/fulfil"),
+    ("post", "/v1/records/{record_id}/void"),
+    ("post", "/v1/me/disputes"),
+    ("post", "/v1/me/repairs"),
+    ("post", "/v1/me/proposals/{proposal_id}/statement"),
+    ("post", "/v1/me/complaints"),
+    ("post", "/v1/disputes/{dispute_id}/decision"),
+    ("post", "/v1/proposals/{proposal_id}/decision"),
+    ("post", "/v1/repairs/{repair_id}/decision"),
+    ("post", "/v1/commitments"),
+    ("post", "/v1/commitments/{reference}/payments"),
+    ("post", "/v1/complaints/{complaint_id}/decision"),
+)
+READERS = (
+    ("get", "/v1/checks"),
+    ("post", "/v1/checks"),
+    ("get", "/v1/subjects/{subject}/score"),
+    ("get", "/v1/log/checkpoint"),
+    ("get", "/v1/log/proof"),
+    ("get", "/v1/log/consistency"),
+    ("get", "/v1/rulebook"),
+    ("get", "/v1/lists/{code}"),
+    ("get", "/v1/public-bodies/{body}"),
+)
 DOMAIN: dict[tuple[str, str], tuple[int, ...]] = {
-    ("post", "/v1/records"): (404, 409),
-    ("post", "/v1/records/{record_id}/fulfil"): (404, 409),
-    ("post", "/v1/records/{record_id}/void"): (404, 409),
-    ("get", "/v1/checks"): (404,),
-    ("post", "/v1/checks"): (404,),
-    ("get", "/v1/subjects/{subject}/score"): (404,),
-    ("post", "/v1/me/disputes"): (404, 409),
-    ("post", "/v1/me/repairs"): (404, 409),
-    ("post", "/v1/me/proposals/{proposal_id}/statement"): (404, 409),
-    ("post", "/v1/me/complaints"): (404, 409),
-    ("post", "/v1/disputes/{dispute_id}/decision"): (404, 409),
-    ("post", "/v1/proposals/{proposal_id}/decision"): (404, 409),
-    ("post", "/v1/repairs/{repair_id}/decision"): (404, 409),
-    ("get", "/v1/log/checkpoint"): (404,),
-    ("get", "/v1/log/proof"): (404,),
-    ("get", "/v1/log/consistency"): (404,),
-    ("get", "/v1/rulebook"): (404,),
-    ("get", "/v1/lists/{code}"): (404,),
-    ("post", "/v1/commitments"): (404, 409),
-    ("post", "/v1/commitments/{reference}/payments"): (404, 409),
-    ("get", "/v1/public-bodies/{body}"): (404,),
-    ("post", "/v1/complaints/{complaint_id}/decision"): (404, 409),
+    **dict.fromkeys(WRITERS, (404, 409)),
+    **dict.fromkeys(READERS, (404,)),
 }
 
 # Answers that are not JSON, besides it where a query parameter chooses (`format`).

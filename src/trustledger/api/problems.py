@@ -47,7 +47,7 @@ class ProblemError(BaseModel):
 class Problem(BaseModel):
     """An error (RFC 9457). `detail` says what is wrong, naming the field at fault."""
 
-    type: str = Field(default="about:blank")
+    type: str = "about:blank"
     title: str = Field(description="the HTTP status's name")
     status: int
     detail: str

@@ -11,6 +11,14 @@ from trustledger.api.schemas import FulfilIn, Id, RecordBatch, RecordIn, SubmitR
 from trustledger.services.intake import records
 
 router = APIRouter(prefix="/v1/records", tags=["records"])
+# The answer's counts by item status (`records.STATUSES`), under the answer's plural names.
+COUNTED = {
+    "inserted": "inserted",
+    "duplicates": "duplicate",
+    "fulfilled": "fulfilled",
+    "conflicts": "conflict",
+    "rejected": "rejected",
+}
 
 
 @router.post(
@@ -52,15 +60,8 @@ def submit(
         )
         if single and results[0].status == "conflict":  # raised inside: nothing is written
             raise records.RecordConflict(results[0])
-    count = {s: sum(r.status == s for r in results) for s in records.STATUSES}
-    return SubmitResult(
-        inserted=count["inserted"],
-        duplicates=count["duplicate"],
-        fulfilled=count["fulfilled"],
-        conflicts=count["conflict"],
-        rejected=count["rejected"],
-        results=[r.as_json() for r in results],
-    )
+    counts = {field: sum(r.status == s for r in results) for field, s in COUNTED.items()}
+    return SubmitResult.model_validate({**counts, "results": [r.as_json() for r in results]})
 
 
 @router.post("/{record_id}/fulfil", summary="Mark a record fulfilled (credit repair)")
