@@ -20,7 +20,7 @@ from trustledger.services.admin.keys import Principal
 from trustledger.services.context import Conflict, NotFound
 from trustledger.services.intake.sources import add_source, all_sources
 from trustledger.services.log import tlog
-from trustledger.web.base import form_post, guard, ledger_of, page, see_other
+from trustledger.web.base import form_post, ledger_of, page, page_get, see_other
 
 router = APIRouter(include_in_schema=False)
 FAILURES = (Rejected, NotFound, Conflict, IdentifierError, RulebookInvalid)
@@ -51,13 +51,10 @@ def _admin_page(
     return page(request, "web/admin.html", status=status, who=who, **listing, **context)
 
 
-@router.get("/admin", response_class=HTMLResponse)
-def admin(request: Request) -> Response:
+@page_get(router, "/admin", Permission.ADMIN_MANAGE, Permission.AUDIT_READ)
+def admin(request: Request, who: Principal) -> Response:
     """Administrators manage keys, rulebook versions and sources; administrators and auditors
     see the transparency log's latest checkpoint and whether the log verifies."""
-    who = guard(request, Permission.ADMIN_MANAGE, Permission.AUDIT_READ)
-    if isinstance(who, Response):
-        return who
     return _admin_page(request, who, done=request.query_params.get("done"))
 
 

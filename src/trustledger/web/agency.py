@@ -24,7 +24,7 @@ from trustledger.services.context import Conflict, Context, Forbidden, NotFound
 from trustledger.services.intake import ingest, records
 from trustledger.services.intake.sources import all_sources
 from trustledger.services.integrity import commitments
-from trustledger.web.base import error, form_post, guard, ledger_of, page, refused
+from trustledger.web.base import error, form_post, guard, ledger_of, page, page_get, refused
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes; larger files go through `trustledger import`
@@ -53,6 +53,7 @@ def _source(who: Principal) -> str:
     return who.source
 
 
+@page_get(router, "/agency", Permission.RECORDS_WRITE)
 def _agency_page(
     request: Request, who: Principal, status: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -81,14 +82,6 @@ def _agency_page(
         bodies=bodies,
         **context,
     )
-
-
-@router.get("/agency", response_class=HTMLResponse)
-def agency(request: Request) -> Response:
-    who = guard(request, Permission.RECORDS_WRITE)
-    if isinstance(who, Response):
-        return who
-    return _agency_page(request, who)
 
 
 @form_post(router, "/agency/records", Permission.RECORDS_WRITE)
@@ -201,11 +194,8 @@ def _pay(request: Request, who: Principal, form: Mapping[str, str]) -> Response:
     return _agency_page(request, who, payment_done=paid)
 
 
-@router.get("/agency/upload", response_class=HTMLResponse)
-def upload_form(request: Request) -> Response:
-    who = guard(request, Permission.RECORDS_WRITE)
-    if isinstance(who, Response):
-        return who
+@page_get(router, "/agency/upload", Permission.RECORDS_WRITE)
+def upload_form(request: Request, who: Principal) -> Response:
     return page(request, "web/upload.html", who=who)
 
 

@@ -4,7 +4,7 @@ and the guard that lets only the roles of the permission table in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote
 
 from fastapi import APIRouter, Request, Response
@@ -17,6 +17,9 @@ from trustledger.services.context import Ledger
 from trustledger.templates import render
 from trustledger.web import i18n, session
 
+PageHandler = Callable[[Request, Principal], Response]
+# A page handler keeps its own signature for its other callers (a form re-showing the page).
+PageHandlerT = TypeVar("PageHandlerT", bound=PageHandler)
 FormHandler = Callable[[Request, Principal, Mapping[str, str]], Response]
 YEAR = 365 * 24 * 3600
 # No script runs on these pages; styles are the page's own. Nothing is loaded from elsewhere.
@@ -130,6 +133,29 @@ def refused(request: Request, form: Mapping[str, str]) -> Response | None:
 
 def see_other(request: Request, path: str) -> RedirectResponse:
     return RedirectResponse(root(request) + path, 303)
+
+
+def page_get(
+    router: APIRouter, path: str, *any_of: Permission
+) -> Callable[[PageHandlerT], PageHandlerT]:
+    """Register `handler(request, who)` for the signed-in page at `path`: the caller must hold
+    one of the permissions (`guard`) before the handler runs. Query parameters are in
+    `request.query_params`."""
+
+    def register(handler: PageHandlerT) -> PageHandlerT:
+        def endpoint(request: Request) -> Response:
+            who = guard(request, *any_of)
+            if isinstance(who, Response):
+                return who
+            return handler(request, who)
+
+        name = getattr(handler, "__name__", path).lstrip("_")
+        router.add_api_route(
+            path, endpoint, methods=["GET"], response_class=HTMLResponse, name=name
+        )
+        return handler
+
+    return register
 
 
 def form_post(

@@ -30,6 +30,7 @@ from trustledger.web.base import (
     ledger_of,
     locale_of,
     page,
+    page_get,
     see_other,
 )
 
@@ -41,19 +42,36 @@ def _me(who: Principal) -> str:
     return who.subject
 
 
-@router.get("/me", response_class=HTMLResponse)
-def me(request: Request) -> Response:
-    who = guard(request, Permission.SELF_READ)
-    if isinstance(who, Response):
-        return who
-    return _me_page(request, who)
-
-
-def _me_page(request: Request, who: Principal, status: int = 200, **context: Any) -> Response:
+@page_get(router, "/me", Permission.SELF_READ)
+def _me_page(
+    request: Request,
+    who: Principal,
+    status: int = 200,
+    complaint: Mapping[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    """The subject's page; after a complaint refused, with what was filled in (`complaint`)."""
     with ledger_of(request).transaction(who.actor) as ctx:
         found = access.subject_access(ctx, _me(who))
         bodies = ctx.uow.integrity.bodies()
     r = json.subject_access(found)
+    return page(
+        request,
+        "web/me.html",
+        status=status,
+        who=who,
+        r=r,
+        bodies=bodies,
+        grounds=complaints.GROUNDS,
+        complaint=complaint or {},
+        **_charts(request, found, r),
+        **context,
+    )
+
+
+def _charts(request: Request, found: SubjectAccess, r: dict[str, Any]) -> dict[str, Any]:
+    """The score as a waterfall of its contributions, and when each record stops counting as a
+    timeline (None where there is nothing to draw), titled in the request's language."""
     points = {t.code: t.points for t in found.book.record_types}
     _ = i18n.language(locale_of(request)).gettext
     # The chart's font may lack CJK glyphs: a reference that is not ASCII is shown by its row.
@@ -81,19 +99,7 @@ def _me_page(request: Request, who: Principal, status: int = 200, **context: Any
         if spans
         else None
     )
-    context.setdefault("complaint", {})
-    return page(
-        request,
-        "web/me.html",
-        status=status,
-        who=who,
-        r=r,
-        chart=chart,
-        timeline=timeline,
-        bodies=bodies,
-        grounds=complaints.GROUNDS,
-        **context,
-    )
+    return {"chart": chart, "timeline": timeline}
 
 
 @form_post(router, "/me/complaints", Permission.SELF_WRITE)

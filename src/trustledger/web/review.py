@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from trustledger.domain.intake import Rejected
@@ -18,7 +17,16 @@ from trustledger.services.admin.keys import Principal
 from trustledger.services.context import Conflict, NotFound
 from trustledger.services.due_process import disputes, repairs, review
 from trustledger.services.integrity import complaints
-from trustledger.web.base import error, form_of, guard, ledger_of, page, refused, see_other
+from trustledger.web.base import (
+    error,
+    form_of,
+    guard,
+    ledger_of,
+    page,
+    page_get,
+    refused,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False)
 DECIDERS = (
@@ -73,11 +81,8 @@ def queue(request: Request, who: Principal) -> tuple[list[dict[str, Any]], date]
     return items, today
 
 
-@router.get("/review", response_class=HTMLResponse)
-def review_queue(request: Request) -> Response:
-    who = guard(request, *DECIDERS)
-    if isinstance(who, Response):
-        return who
+@page_get(router, "/review", *DECIDERS)
+def review_queue(request: Request, who: Principal) -> Response:
     items, today = queue(request, who)
     return page(request, "web/review.html", who=who, items=items, today=today)
 
