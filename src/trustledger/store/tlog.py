@@ -279,7 +279,7 @@ def rows_sha256(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[s
         return []
     texts = [_column_json(by_column[i]) for i in order]
     fill, sha256 = template.__mod__, hashlib.sha256
-    return [sha256(fill(values).encode("utf-8")).hexdigest() for values in zip(*texts)]
+    return [sha256(fill(values).encode("utf-8")).hexdigest() for values in zip(*texts, strict=True)]
 
 
 def _record_rows(conn: Connection, record_ids: Sequence[int]) -> tuple[list[str], list[Any]]:
