@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tests.conftest import act
@@ -14,6 +16,7 @@ from tests.log.conftest import DEBTOR, logged
 from trustledger.services.context import Ledger
 from trustledger.services.intake import records
 from trustledger.services.log import tlog
+from trustledger.store import tlog as store_tlog
 
 SOURCE = "city-court"
 
@@ -104,3 +107,31 @@ def test_rows_received_in_a_batch_are_in_the_log_too(ledger: Ledger, size: int) 
         f"record {removed}: in the log, missing from the ledger (removed without an event)"
     ) in problems
     assert len(problems) == 2
+
+
+_values = st.one_of(
+    st.none(),
+    st.text(),
+    st.booleans(),
+    st.integers(),
+    st.dates(),
+    st.datetimes(timezones=st.one_of(st.none(), st.timezones())),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+)
+
+
+@given(
+    st.lists(st.text(min_size=1), min_size=1, max_size=6, unique=True).flatmap(
+        lambda columns: st.tuples(
+            st.just(columns),
+            st.lists(st.tuples(*[_values] * len(columns)), max_size=8),
+        )
+    )
+)
+def test_rows_hashed_column_by_column_as_one_by_one(case: tuple[list[str], list[tuple]]) -> None:
+    """The batch path (`rows_sha256`, column by column) hashes every row byte for byte as the
+    definition (`row_sha256`, json's encoder) does, whatever the values and their mix of types
+    in a column (a bool among ints, an aware and a naive instant, text with escapes)."""
+    columns, rows = case
+    expected = [store_tlog.row_sha256(dict(zip(columns, row, strict=True))) for row in rows]
+    assert store_tlog.rows_sha256(columns, rows) == expected

@@ -259,17 +259,48 @@ def insert_staged(
     """Insert the staged rows whose `keys` are not stored, in their order (the first of two
     rows with the same key wins, as row by row); (id, *keys) of each row inserted, from the
     insert's own `RETURNING` (or their count)."""
+    tail = f" RETURNING {_names(conn, table, _returned(table, keys))[1]}" if returning else ""
+    with _cursor(conn) as cursor:
+        cursor.execute(_insert_staged_sql(conn, table, staging, columns, keys) + tail)
+        return [tuple(r) for r in cursor.fetchall()] if returning else int(cursor.rowcount)
+
+
+def insert_staged_rows(
+    conn: Connection, table: Table, staging: Table, columns: list[str], keys: Sequence[str]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """`insert_staged`, returning each inserted row whole as the database now holds it (its
+    defaults included), typed as a Core select of the table would type it: (column names,
+    rows). What was written is known without reading it back."""
+    names = [c.name for c in table.columns]
+    sql = _insert_staged_sql(conn, table, staging, columns, keys)
+    with _cursor(conn) as cursor:
+        cursor.execute(f"{sql} RETURNING {_names(conn, table, names)[1]}")
+        raw = cursor.fetchall()
+        codes = [d[1] for d in cursor.description]
+    values: list[Any] = list(zip(*raw, strict=True)) or [() for _ in names]
+    dialect = conn.dialect
+    for i, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).result_processor(dialect, codes[i])
+        if process is not None:
+            values[i] = [None if v is None else process(v) for v in values[i]]
+    return names, list(zip(*values, strict=True))
+
+
+def _returned(table: Table, keys: Sequence[str]) -> list[str]:
+    return [next(iter(table.primary_key.columns)).name, *keys]
+
+
+def _insert_staged_sql(
+    conn: Connection, table: Table, staging: Table, columns: list[str], keys: Sequence[str]
+) -> str:
     name, names = _names(conn, table, columns)
     _, key_names = _names(conn, table, keys)
     quoted = conn.dialect.identifier_preparer.quote(staging.name)
-    pk = conn.dialect.identifier_preparer.quote(next(iter(table.primary_key.columns)).name)
-    with _cursor(conn) as cursor:
-        cursor.execute(  # (SQLite needs a WHERE to read ON CONFLICT as the insert's clause)
-            f"INSERT INTO {name} ({names}) SELECT {names} FROM {quoted} WHERE true "
-            f"ORDER BY {STAGE_ORDER} ON CONFLICT ({key_names}) DO NOTHING"
-            + (f" RETURNING {pk}, {key_names}" if returning else "")
-        )
-        return [tuple(r) for r in cursor.fetchall()] if returning else int(cursor.rowcount)
+    # (SQLite needs a WHERE to read ON CONFLICT as the insert's clause)
+    return (
+        f"INSERT INTO {name} ({names}) SELECT {names} FROM {quoted} WHERE true "
+        f"ORDER BY {STAGE_ORDER} ON CONFLICT ({key_names}) DO NOTHING"
+    )
 
 
 def unstage(conn: Connection, staging: Table) -> None:

@@ -346,9 +346,10 @@ class RecordRepository:
         columns = list(rows[0])
         staged = bulk.stage(self.conn, records, rows, columns)
         try:
-            inserted = bulk.insert_staged(self.conn, records, staged, columns, _KEY)
-            added = Added({ref: int(id_) for id_, _, ref in inserted})
-            tlog.queue_row_hashes(self.conn, list(added.values()))
+            names, inserted = bulk.insert_staged_rows(self.conn, records, staged, columns, _KEY)
+            id_at, reference_at = names.index("id"), names.index("reference")
+            added = Added({row[reference_at]: int(row[id_at]) for row in inserted})
+            tlog.queue_rows_written(self.conn, names, inserted)  # the log holds each row
             if len(added) < len(rows):
                 added.others = self._compare_staged(staged, set(added.values()))
         finally:
