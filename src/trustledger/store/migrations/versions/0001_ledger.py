@@ -1,8 +1,4 @@
-"""The ledger: rulebook versions, sources, subjects, records and their events.
-
-Revision ID: 0001
-Revises:
-"""
+"""The ledger: rulebook versions, sources, subjects, records and their events."""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,8 +1,4 @@
-"""API keys: hashed secrets bound to a role and a scope (a source, actions, a subject).
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""API keys: hashed secrets bound to a role and a scope (a source, actions, a subject)."""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,8 +1,4 @@
-"""Standings computed by columnar rescoring, and the log of rescores with their diffs.
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""Standings computed by columnar rescoring, and the log of rescores with their diffs."""
 
 import sqlalchemy as sa
 from alembic import op

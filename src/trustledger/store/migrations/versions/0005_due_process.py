@@ -1,8 +1,4 @@
-"""Due process: disputes, review proposals, credit repair requests, the notice outbox.
-
-Revision ID: 0005
-Revises: 0004
-"""
+"""Due process: disputes, review proposals, credit repair requests, the notice outbox."""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,8 +1,4 @@
-"""Subject names: the registered name of an organization or public body, for public lists.
-
-Revision ID: 0006
-Revises: 0005
-"""
+"""Subject names: the registered name of an organization or public body, for public lists."""
 
 import sqlalchemy as sa
 from alembic import op

@@ -3,21 +3,30 @@
 Every audit event already stored is queued, in id order and with its id, so the first
 integration makes them the first leaves (0, 1, ...): the tree covers the whole history. From
 here on events are only queued (`store.audit`): `audit_events` and its chain stay as they were,
-frozen at the switch, and still verify up to it.
-
-Revision ID: 0007
-Revises: 0006
-"""
+frozen at the switch, and still verify up to it."""
 
 import sqlalchemy as sa
 from alembic import op
 
 from trustledger.store.migrations.columns import Id, event_columns, id_column
+from trustledger.store.migrations.guards import Guard, Refusal, create_triggers, drop_triggers
 
 revision = "0007"
 down_revision = "0006"
 
 APPEND_ONLY = ("log_leaves", "log_nodes", "log_checkpoints")
+GUARDS = (
+    Guard(
+        "log_append_only",
+        "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END",
+        {table: f"{table}_no_change" for table in APPEND_ONLY},
+    ),
+)
+REFUSALS = tuple(
+    Refusal(f"{table}_no_{event.lower()}", event, table, f"{table} is append-only")
+    for table in APPEND_ONLY
+    for event in ("UPDATE", "DELETE")
+)
 
 
 def upgrade() -> None:
@@ -69,38 +78,11 @@ def upgrade() -> None:
             "SELECT setval(pg_get_serial_sequence('log_queue', 'id'), "
             "COALESCE((SELECT max(id) FROM log_queue), 0) + 1, false)"
         )
-        op.execute(
-            "CREATE FUNCTION log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
-        )
-        for table in APPEND_ONLY:
-            op.execute(
-                f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION log_append_only()"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION log_append_only()"
-            )
-    else:
-        for table in APPEND_ONLY:
-            for event in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
+    create_triggers(GUARDS, REFUSALS)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in APPEND_ONLY:
-            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
-            op.execute(f"DROP TRIGGER {table}_no_change ON {table}")
-        op.execute("DROP FUNCTION log_append_only()")
-    else:
-        for table in APPEND_ONLY:
-            for event in ("update", "delete"):
-                op.execute(f"DROP TRIGGER {table}_no_{event}")
+    drop_triggers(GUARDS, REFUSALS)
     op.drop_table("log_state")
     op.drop_table("log_checkpoints")
     op.drop_table("log_nodes")

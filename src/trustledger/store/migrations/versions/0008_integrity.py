@@ -1,8 +1,4 @@
-"""Government integrity: public bodies, posts, commitments, payments, complaints.
-
-Revision ID: 0008
-Revises: 0007
-"""
+"""Government integrity: public bodies, posts, commitments, payments, complaints."""
 
 import sqlalchemy as sa
 from alembic import op

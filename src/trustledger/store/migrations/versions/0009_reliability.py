@@ -1,9 +1,5 @@
 """Reliability: at most one open dispute and one open repair request per record, held by the
-database (partial unique indexes, on SQLite and PostgreSQL alike).
-
-Revision ID: 0009
-Revises: 0008
-"""
+database (partial unique indexes, on SQLite and PostgreSQL alike)."""
 
 import sqlalchemy as sa
 from alembic import op
