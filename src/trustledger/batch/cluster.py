@@ -32,7 +32,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
@@ -261,13 +260,8 @@ class StandaloneCluster:
     def __enter__(self) -> StandaloneCluster:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()  # whether or not the block raised
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:

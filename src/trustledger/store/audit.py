@@ -31,13 +31,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     Column,
-    Connection,
     Index,
     Integer,
     String,
@@ -49,6 +48,7 @@ from sqlalchemy import (
 )
 
 from trustledger.store import tlog
+from trustledger.store.base import Repository
 from trustledger.store.tables import Id, metadata
 
 GENESIS = "0" * 64
@@ -166,14 +166,10 @@ class Verification:
     head_hash: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "checked": self.checked,
-            "broken_id": self.broken_id,
-            "problem": self.problem,
-            "message": self.message,
-            "head": {"id": self.head_id, "hash": self.head_hash},
-        }
+        """The fields, the head as one object."""
+        fields = asdict(self)
+        head = {"id": fields.pop("head_id"), "hash": fields.pop("head_hash")}
+        return {**fields, "head": head}
 
 
 def _event(row: Any) -> AuditEvent:
@@ -208,10 +204,7 @@ def queue_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-class AuditRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class AuditRepository(Repository):
     # -- writing ---------------------------------------------------------------------------
 
     def append(
@@ -400,16 +393,12 @@ class AuditRepository:
 
 
 def _recompute(row: Any) -> str | None:
+    """The hash of a chained row as stored: over every column but `hash` itself, the detail
+    parsed (None when it is not JSON)."""
+    event = row._asdict()
+    del event["hash"]
     try:
-        detail = json.loads(row.detail)
+        event["detail"] = json.loads(row.detail)
     except (TypeError, ValueError):
         return None
-    return event_hash(
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        subject=row.subject,
-        detail=detail,
-        prev_hash=row.prev_hash,
-    )
+    return event_hash(**event)

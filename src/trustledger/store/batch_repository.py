@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 
+from trustledger.store.base import Repository
 from trustledger.store.batch_tables import rescores, standings
 from trustledger.store.integrity import IntegrityRepository
 from trustledger.store.tables import proposals, records, subjects
@@ -32,10 +33,7 @@ class Rescore:
     computed_at: datetime
 
 
-class BatchRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class BatchRepository(Repository):
     # -- the snapshot ------------------------------------------------------------------------
 
     def counts(self) -> tuple[int, int]:

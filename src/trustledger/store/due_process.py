@@ -10,17 +10,15 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trustledger.domain.scoring import Confirmation
+from trustledger.store.base import Repository
 from trustledger.store.errors import Duplicate
 from trustledger.store.tables import disputes, proposals, repairs
 
 
-class _Cases:
+class _Cases(Repository):
     """Rows of one case table, read and written as plain dicts."""
 
     table: Table
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
 
     def add(self, **values: Any) -> int:
         """Insert a case; `Duplicate` if a unique index refuses it (one open case per record).

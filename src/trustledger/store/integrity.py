@@ -11,10 +11,11 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from trustledger.domain.integrity import Commitment, Payment, commitment_record
 from trustledger.domain.scoring import Record
+from trustledger.store.base import Repository
 from trustledger.store.due_process import _Cases
 from trustledger.store.tables import commitments, complaints, payments, posts, public_bodies
 
@@ -45,10 +46,7 @@ _PAYMENTS_OF = select(payments.c.commitment_id, payments.c.on_date, payments.c.a
 )
 
 
-class IntegrityRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class IntegrityRepository(Repository):
     # -- public bodies and posts -------------------------------------------------------------
 
     def body(self, body_id: str) -> dict[str, Any] | None:

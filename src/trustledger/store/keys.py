@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import insert, select, update
 
+from trustledger.store.base import Repository
 from trustledger.store.tables import api_keys
 
 
@@ -23,10 +24,7 @@ class StoredKey:
     revoked: bool
 
 
-class KeyRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class KeyRepository(Repository):
     def add(self, key: StoredKey) -> None:
         self.conn.execute(
             insert(api_keys).values(

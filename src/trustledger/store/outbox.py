@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select, update
 
 from trustledger.domain.intake import ColumnRows
 from trustledger.store import bulk
+from trustledger.store.base import Repository
 from trustledger.store.tables import outbox
 
 # (subject, kind, payload): a payload given as text is JSON its caller encoded as `enqueue`
@@ -20,10 +21,7 @@ Notice = tuple[str, str, dict[str, Any] | str]
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
-class OutboxRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class OutboxRepository(Repository):
     def enqueue(self, notices: Sequence[Notice]) -> None:
         """Queue (subject, kind, payload) notices in the caller's transaction (an import's
         thousands of listing notices go through the driver in one bulk write)."""

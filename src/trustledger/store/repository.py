@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     and_,
     bindparam,
     func,
@@ -24,6 +23,7 @@ from trustledger.domain.identifiers import SubjectKind
 from trustledger.domain.intake import ColumnRows
 from trustledger.domain.scoring import Record, SubjectFile
 from trustledger.store import bulk, tlog
+from trustledger.store.base import Repository
 from trustledger.store.due_process import confirmations
 from trustledger.store.integrity import IntegrityRepository
 from trustledger.store.tables import record_events, records, rulebooks, sources, subjects
@@ -67,10 +67,7 @@ _RULEBOOK = select(
 _ACTIVE = _RULEBOOK.where(rulebooks.c.active.is_(True))
 
 
-class RulebookRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class RulebookRepository(Repository):
     def _one(self, *where: Any) -> StoredRulebook | None:
         """A version's identity and digest, without its text (asked for on every request)."""
         return self._row(_RULEBOOK.where(*where))
@@ -122,10 +119,7 @@ class RulebookRepository:
         return [r for r in (self._one(rulebooks.c.id == i) for i in rows) if r]
 
 
-class SourceRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class SourceRepository(Repository):
     def get(self, code: str) -> Source | None:
         row = self.conn.execute(select(sources).where(sources.c.code == code)).first()
         return Source(row.code, row.kind, row.name) if row else None
@@ -140,10 +134,7 @@ class SourceRepository:
         return [Source(r.code, r.kind, r.name) for r in rows]
 
 
-class SubjectRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class SubjectRepository(Repository):
     def get(self, subject_id: str) -> Subject | None:
         row = self.conn.execute(select(subjects).where(subjects.c.id == subject_id)).first()
         return _subject(row) if row else None
@@ -317,10 +308,7 @@ class Added(dict[str, int]):
         self.others = []
 
 
-class RecordRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class RecordRepository(Repository):
     def add_new(self, rows: Sequence[Mapping[str, Any]]) -> Added:
         """Insert records, skipping each (source, reference) already stored; the new ones'
         reference -> id, as the insert itself reports them (rows come from one source), and

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring as _quoted
@@ -44,6 +44,7 @@ from sqlalchemy import (
 
 from trustledger.domain import merkle
 from trustledger.domain.checkpoint import Checkpoint, Signer, generate_signer, sign_checkpoint
+from trustledger.store.base import Repository
 from trustledger.store.tables import Id, metadata, records
 
 DEFAULT_ORIGIN = "trustledger.example/log"
@@ -162,12 +163,7 @@ class StoredCheckpoint:
     note: str
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "tree_size": self.tree_size,
-            "root_hash": self.root_hash,
-            "timestamp": _iso(self.timestamp),
-            "note": self.note,
-        }
+        return {**asdict(self), "timestamp": _iso(self.timestamp)}
 
 
 def queue(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -613,22 +609,17 @@ def log_indexes(conn: Connection, event_ids: list[int]) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class LogVerification:
+    """What `verify` found, its fields in the order `as_json` gives them (the problems last)."""
+
     ok: bool
     leaves: int
     checkpoints: int
+    witnessed: int | None  # checkpoints held by the witness (None: no witness set)
+    records_checked: int  # ledger rows compared with the last hash the log holds for them
     problems: list[str]
-    witnessed: int | None = None  # checkpoints held by the witness (None: no witness set)
-    records_checked: int = 0  # ledger rows compared with the last hash the log holds for them
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "leaves": self.leaves,
-            "checkpoints": self.checkpoints,
-            "witnessed": self.witnessed,
-            "records_checked": self.records_checked,
-            "problems": self.problems,
-        }
+        return asdict(self)
 
 
 def _signed(cp: StoredCheckpoint, vkey: str, where: str, problems: list[str]) -> None:
@@ -726,7 +717,7 @@ def verify(
     # A problem found twice (a checkpoint both stored and witnessed) is said once.
     problems = list(dict.fromkeys(problems))
     count = None if witnessed is None else len(witnessed)
-    return LogVerification(not problems, size, len(stored), problems, count, rows_checked)
+    return LogVerification(not problems, size, len(stored), count, rows_checked, problems)
 
 
 @dataclass(frozen=True)
@@ -740,11 +731,8 @@ class Leaf:
     leaf_hash: str
 
 
-class LogRepository:
+class LogRepository(Repository):
     """The transparency log inside a unit of work (`uow.log`)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
 
     def integrate(self, configured_key: str | None = None, max_batch: int = 10_000) -> Integrated:
         return integrate(self.conn, configured_key=configured_key, max_batch=max_batch)
