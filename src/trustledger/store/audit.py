@@ -38,7 +38,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Index,
-    Integer,
     String,
     Table,
     func,
@@ -49,7 +48,7 @@ from sqlalchemy import (
 
 from trustledger.store import tlog
 from trustledger.store.base import Repository
-from trustledger.store.tables import Id, metadata
+from trustledger.store.tables import Id, metadata, single_row_id
 
 GENESIS = "0" * 64
 
@@ -67,7 +66,7 @@ audit_events = Table(
 audit_head = Table(
     "audit_head",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    single_row_id(),
     Column("last_id", Id, nullable=False),
     Column("hash", String(64), nullable=False),
 )

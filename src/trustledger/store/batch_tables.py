@@ -20,14 +20,22 @@ from sqlalchemy import (
 
 from trustledger.store.tables import id_column, metadata
 
+
+def _rescore() -> tuple[Column[object], ...]:
+    """Which rescore a row is of: the rulebook version scored under, and the day scored as of."""
+    return (
+        Column("rulebook_version", String(100), nullable=False),
+        Column("as_of", Date, nullable=False),
+    )
+
+
 # One row per subject for each (rulebook version, day) rescored; a rerun of the same pair
 # replaces its rows. `lists` is a JSON array of list codes, sorted.
 standings = Table(
     "standings",
     metadata,
     Column("subject", String(120), nullable=False),
-    Column("rulebook_version", String(100), nullable=False),
-    Column("as_of", Date, nullable=False),
+    *_rescore(),
     Column("score", Integer, nullable=True),  # NULL without consent
     Column("tier", String(100), nullable=True),
     Column("lists", Text, nullable=False),
@@ -41,8 +49,7 @@ rescores = Table(
     "rescores",
     metadata,
     id_column(),
-    Column("rulebook_version", String(100), nullable=False),
-    Column("as_of", Date, nullable=False),
+    *_rescore(),
     Column("engine", String(20), nullable=False),
     Column("subjects", BigInteger, nullable=False),
     Column("previous_version", String(100), nullable=True),

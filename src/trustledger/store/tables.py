@@ -32,6 +32,11 @@ def id_column() -> Column[int]:
     return Column("id", Id, primary_key=True, autoincrement=True)
 
 
+def single_row_id() -> Column[int]:
+    """The key of a table that holds one row, id = 1 (a head, a state): given, never generated."""
+    return Column("id", Integer, primary_key=True, autoincrement=False)
+
+
 def stamp(name: str) -> Column[object]:
     """When the row was stored, by the database's clock."""
     return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())

@@ -45,7 +45,7 @@ from sqlalchemy import (
 from trustledger.domain import merkle
 from trustledger.domain.checkpoint import Checkpoint, Signer, generate_signer, sign_checkpoint
 from trustledger.store.base import Repository
-from trustledger.store.tables import Id, metadata, records
+from trustledger.store.tables import Id, metadata, records, single_row_id
 
 DEFAULT_ORIGIN = "trustledger.example/log"
 
@@ -108,7 +108,7 @@ log_checkpoints = Table(
 log_state = Table(
     "log_state",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    single_row_id(),
     Column("size", Id, nullable=False),
     Column("signer_key", Text, nullable=True),
 )
