@@ -72,16 +72,15 @@ audit_head = Table(
 )
 
 
+_canonical = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str
+).encode
+
+
 def canonical(value: Any) -> str:
-    """Canonical JSON: sorted keys, no whitespace, Unicode kept. Dates etc. become strings."""
-    return json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-        default=str,
-    )
+    """Canonical JSON: sorted keys, no whitespace, Unicode kept. Dates etc. become strings.
+    (One encoder for every call: every check's event is encoded here.)"""
+    return _canonical(value)
 
 
 def iso(at: datetime) -> str:
