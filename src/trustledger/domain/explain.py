@@ -116,17 +116,11 @@ def paths_out(
     for m in standing.lists:
         kind, _, ref = m.because.partition(":")
         if kind == "record":
-            record = record_for(ref, m.list)
-            out.append(path("list", record, list_code=m.list, ends_on=m.until, lead=f"on {m.list}"))
+            record, ends_on, lead = record_for(ref, m.list), m.until, f"on {m.list}"
         else:
-            out.append(
-                path(
-                    "list",
-                    None,
-                    list_code=m.list,
-                    lead=f"on {m.list} because of tier {ref}: it ends when the tier changes",
-                )
-            )
+            record, ends_on = None, None
+            lead = f"on {m.list} because of tier {ref}: it ends when the tier changes"
+        out.append(path("list", record, list_code=m.list, ends_on=ends_on, lead=lead))
     for p in standing.pending:
         kind, _, ref = p.because.partition(":")
         record = record_for(ref, p.list) if kind == "record" else None
