@@ -133,20 +133,12 @@ class TypeRow:
 
 
 @dataclass(frozen=True)
-class Capped:
-    slot: int
-    points: int
-    cap: int
-
-
-@dataclass(frozen=True)
 class Plan:
     """A rulebook compiled for one day. Render it with `sql(dialect)`."""
 
     book: Rulebook
     as_of: date
     rows: tuple[TypeRow, ...]
-    capped: tuple[Capped, ...]
     record_lists: tuple[ListSpec, ...]  # lists entered by records (any review); k-th = bit k
     notice_until: tuple[date | None, ...]  # per notice group: latest notified day in effect
     list_columns: dict[str, str]  # list code -> output column, for every list of the book
@@ -158,6 +150,14 @@ class Plan:
     @property
     def words(self) -> int:
         return (len(self.record_lists) + BITS - 1) // BITS
+
+    @property
+    def capped(self) -> tuple[tuple[int, RecordType], ...]:
+        """(slot, type) of each record type with a cap: its counting records are counted per slot
+        (the cap and the points are the type's own)."""
+        return tuple(
+            (slot, rt) for slot, rt in enumerate(self.book.record_types) if rt.cap is not None
+        )
 
     @property
     def reviewed_lists(self) -> tuple[ListSpec, ...]:
@@ -187,10 +187,7 @@ def compile_plan(book: Rulebook, as_of: date) -> Plan:
     notices = sorted({s.notice_days for s in record_lists})
     words = (len(record_lists) + BITS - 1) // BITS
     rows: list[TypeRow] = []
-    capped: list[Capped] = []
     for slot, rt in enumerate(book.record_types):
-        if rt.cap is not None:
-            capped.append(Capped(slot, rt.points, rt.cap))
         counts_from = first_counting_day(rt.counts_for, as_of)
         repair_from = first_counting_day(rt.repair.after, as_of) if rt.repair else None
         bits = [0] * (len(notices) * words)
@@ -215,7 +212,6 @@ def compile_plan(book: Rulebook, as_of: date) -> Plan:
         book=book,
         as_of=as_of,
         rows=tuple(rows),
-        capped=tuple(capped),
         record_lists=record_lists,
         notice_until=tuple(_minus_days(as_of, n) for n in notices),
         list_columns=list_columns(book),
@@ -293,15 +289,15 @@ def _render(plan: Plan, dialect: Dialect, records: str, subjects: str, confirmat
         f"{total} AS points",
         "MAX(f.cap_rank) AS cap_rank",
     ]
-    aggregates += [f"count_if(f.slot = {k.slot}) AS n_{k.slot}" for k in plan.capped]
+    aggregates += [f"count_if(f.slot = {slot}) AS n_{slot}" for slot, _ in plan.capped]
     aggregates += [f"bit_or(f.flags_{w}) AS flags_{w}" for w in range(words)]
 
     points = ["COALESCE(p.points, 0)"]
-    for k in plan.capped:
-        if k.points:
-            sign = "+" if k.points > 0 else "-"
-            n = f"COALESCE(p.n_{k.slot}, 0)"
-            points.append(f"{sign} LEAST({n} * {abs(k.points)}, {k.cap})")
+    for slot, rt in plan.capped:
+        if rt.points:
+            sign = "+" if rt.points > 0 else "-"
+            n = f"COALESCE(p.n_{slot}, 0)"
+            points.append(f"{sign} LEAST({n} * {abs(rt.points)}, {rt.cap})")
     s = book.score
     score = f"LEAST({s.max}, GREATEST({s.min}, {s.base} + {' '.join(points)}))"
     needs = ", ".join(_str(k) for k in dict.fromkeys(k.value for k in s.requires_consent))
