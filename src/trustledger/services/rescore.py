@@ -305,15 +305,17 @@ def rescore(
             repo.replace_standings(
                 book.version, day, _standing_rows(out, book.version, day, computed_at, steps, task)
             )
-            rescore_id = repo.add_rescore(
-                version=book.version,
-                as_of=day,
-                engine=engine,
-                subjects=subjects,
-                previous=previous,
-                diff=diff,
-                computed_at=computed_at,
-            )
+            # What the rescore's row keeps, the result reports too.
+            kept: dict[str, Any] = {
+                "version": book.version,
+                "as_of": day,
+                "engine": engine,
+                "subjects": subjects,
+                "previous": previous,
+                "diff": diff,
+                "computed_at": computed_at,
+            }
+            rescore_id = repo.add_rescore(**kept)
             detail: dict[str, Any] = {
                 "rescore": rescore_id,
                 "version": book.version,
@@ -327,17 +329,11 @@ def rescore(
             uow.commit()
     return RescoreResult(
         rulebook=book.rulebook,
-        version=book.version,
-        as_of=day,
-        engine=engine,
-        subjects=subjects,
         records=records,
         tiers=tiers,
         lists=lists,
-        previous=previous,
-        diff=diff,
         rescore_id=rescore_id,
-        computed_at=computed_at,
+        **kept,
     )
 
 
