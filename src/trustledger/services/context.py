@@ -119,6 +119,11 @@ class Context:
         """The active rulebook, or a stored version (for what-if and rescoring)."""
         return self.book if version is None else self.ledger.rulebook(self.uow, version)
 
+    def audit(self, action: str, *, subject: str | None, detail: dict[str, Any]) -> None:
+        """Log an event of this use case in its transaction, as done by who acts in the context:
+        an event is never written in another actor's name."""
+        self.uow.audit.append(actor=self.actor, action=action, subject=subject, detail=detail)
+
 
 def today(book: Rulebook) -> date:
     """Today in the rulebook's zone: every date the rulebook speaks of is a calendar date there."""

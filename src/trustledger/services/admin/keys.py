@@ -72,9 +72,8 @@ def create_key(
     uow.keys.add(
         StoredKey(key_id, _hash(secret), role.value, source, tuple(actions), subject, name, False)
     )
-    uow.audit.append(
-        actor=ctx.actor,
-        action="key.create",
+    ctx.audit(
+        "key.create",
         subject=None,  # an administrative act; the subject a key acts for is in the detail
         detail={
             "key": key_id,
@@ -98,9 +97,7 @@ def revoke_key(ctx: Context, key_id: str) -> bool:
     """Revoke a key (audited); whether this call revoked it."""
     revoked = ctx.uow.keys.revoke(key_id)
     if revoked:
-        ctx.uow.audit.append(
-            actor=ctx.actor, action="key.revoke", subject=None, detail={"key": key_id}
-        )
+        ctx.audit("key.revoke", subject=None, detail={"key": key_id})
     return revoked
 
 

@@ -16,12 +16,7 @@ def grant(ledger: Ledger, role: str, actor: str) -> list[str]:
     """Give `role` the server's privileges, then log it (who granted what to whom)."""
     statements = ledger.store.grant(role)
     with ledger.transaction(actor) as ctx:
-        ctx.uow.audit.append(
-            actor=ctx.actor,
-            action="db.grant",
-            subject=None,
-            detail={"role": role, "privileges": PRIVILEGES},
-        )
+        ctx.audit("db.grant", subject=None, detail={"role": role, "privileges": PRIVILEGES})
     return statements
 
 

@@ -70,9 +70,7 @@ def public_list(
     if q:
         candidates = [str(ctx.registry.parse(q))]
         # A lookup by full identifier is a read about that subject: it is in their access log.
-        ctx.uow.audit.append(
-            actor=ctx.actor, action="list.lookup", subject=candidates[0], detail={"list": code}
-        )
+        ctx.audit("list.lookup", subject=candidates[0], detail={"list": code})
     elif spec.entry.record_types:
         candidates = ctx.uow.records.subjects_with(spec.entry.record_types, day)
     else:

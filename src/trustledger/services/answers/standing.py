@@ -78,9 +78,8 @@ def score(
 ) -> Assessment:
     """A subject's standing, explained; the read is logged in the subject's access log."""
     assessment = assess(ctx, subject, as_of, version)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="score.read",
+    ctx.audit(
+        "score.read",
         subject=str(assessment.subject),
         detail={"as_of": assessment.standing.as_of.isoformat()},
     )
@@ -90,9 +89,8 @@ def score(
 def explain(ctx: Context, subject: str, as_of: date | None = None) -> Explanation:
     """How everything that weighs on a subject ends: by itself, by fulfilment, by dispute."""
     assessment = assess(ctx, subject, as_of)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="score.read",
+    ctx.audit(
+        "score.read",
         subject=str(assessment.subject),
         detail={"as_of": assessment.standing.as_of.isoformat(), "explain": True},
     )

@@ -94,9 +94,8 @@ def subject_access(
         log_checkpoint=uow.log.latest_checkpoint(),
         commitments=integrity.of_subject(ctx, key, as_of),
     )
-    uow.audit.append(
-        actor=ctx.actor,
-        action="access.export" if export else "access.read",
+    ctx.audit(
+        "access.export" if export else "access.read",
         subject=key,
         detail={"as_of": assessment.standing.as_of.isoformat()},
     )

@@ -51,12 +51,7 @@ def decide(
         raise Conflict(f"{kind.name} {case_id} was already decided ({current['status']})")
     effect(case, status)
     name = kind.name.split()[0]  # dispute, proposal, repair
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action=f"{name}.decide",
-        subject=case["subject"],
-        detail={name: case_id, "status": status},
-    )
+    ctx.audit(f"{name}.decide", subject=case["subject"], detail={name: case_id, "status": status})
     about = {k: case[k] for k in ("record_id", "list") if k in case}
     if "record_id" in about:
         about["record"] = about.pop("record_id")

@@ -21,10 +21,5 @@ class Consent:
 def set_consent(ctx: Context, subject: str, grant: bool) -> Consent:
     subject_id = ctx.registry.parse(subject)
     ctx.uow.subjects.set_consent([(str(subject_id), subject_id.kind.value)], grant)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="consent.grant" if grant else "consent.withdraw",
-        subject=str(subject_id),
-        detail={},
-    )
+    ctx.audit("consent.grant" if grant else "consent.withdraw", subject=str(subject_id), detail={})
     return Consent(str(subject_id), grant, subject_id.kind in ctx.book.score.requires_consent)

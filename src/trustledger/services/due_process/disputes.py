@@ -50,12 +50,7 @@ def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, 
         raise Conflict(f"record: record {record_id} already has an open dispute") from None
     ctx.uow.records.mark(record_id, disputed=True)
     ctx.uow.records.add_event(record_id, "disputed", day, ctx.actor, grounds)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="dispute.file",
-        subject=subject,
-        detail={"dispute": dispute_id, "record": record_id},
-    )
+    ctx.audit("dispute.file", subject=subject, detail={"dispute": dispute_id, "record": record_id})
     ctx.uow.outbox.enqueue(
         [
             (

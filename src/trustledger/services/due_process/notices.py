@@ -95,10 +95,7 @@ def expiries(ctx: Context, day: date) -> int:
         if (r.source, r.reference) not in already
     ]
     ctx.uow.outbox.enqueue(new)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="notices.expiries",
-        subject=None,
-        detail={"day": day.isoformat(), "notices": len(new)},
+    ctx.audit(
+        "notices.expiries", subject=None, detail={"day": day.isoformat(), "notices": len(new)}
     )
     return len(new)

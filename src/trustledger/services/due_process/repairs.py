@@ -37,12 +37,7 @@ def request(ctx: Context, subject: str, record_id: int, commitment: str) -> dict
         )
     except Duplicate:
         raise Conflict(f"record: record {record_id} already has an open repair request") from None
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="repair.request",
-        subject=subject,
-        detail={"repair": repair_id, "record": record_id},
-    )
+    ctx.audit("repair.request", subject=subject, detail={"repair": repair_id, "record": record_id})
     row = ctx.uow.repairs.get(repair_id)
     assert row is not None
     return plain_row(row)

@@ -97,12 +97,7 @@ def _scan_part(ctx: Context, part: list[str], day: date) -> tuple[int, int]:
                 elif case["status"] == ProposalStatus.REJECTED:  # the condition lapsed: closed
                     uow.proposals.set(case["id"], ended_on=day)
     uow.outbox.enqueue(new_notices)
-    uow.audit.append(
-        actor=ctx.actor,
-        action="review.scan",
-        subject=None,
-        detail={"subjects": len(part), "as_of": day.isoformat()},
-    )
+    ctx.audit("review.scan", subject=None, detail={"subjects": len(part), "as_of": day.isoformat()})
     return proposed, ended
 
 
@@ -122,12 +117,7 @@ def add_statement(ctx: Context, subject: str, proposal_id: int, statement: str) 
     if proposal["status"] != ProposalStatus.PENDING:
         raise Conflict(f"proposal {proposal_id} was already decided")
     ctx.uow.proposals.set(proposal_id, statement=statement)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="proposal.statement",
-        subject=subject,
-        detail={"proposal": proposal_id},
-    )
+    ctx.audit("proposal.statement", subject=subject, detail={"proposal": proposal_id})
     row = ctx.uow.proposals.get(proposal_id)
     assert row is not None
     return plain_row(row)

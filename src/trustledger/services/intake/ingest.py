@@ -182,9 +182,8 @@ def audit_report(
 ) -> None:
     """One audit event per stored batch, naming its references by digest (a write of data)."""
     distinct = sorted(set(references))
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="records.report",
+    ctx.audit(
+        "records.report",
         subject=subjects[0] if len(set(subjects)) == 1 else None,
         detail={
             "source": source,
@@ -416,11 +415,8 @@ def mark_fulfilled(
     if not ctx.uow.records.fulfil(record_id, fulfilled_on):
         return False
     ctx.uow.records.add_event(record_id, "fulfilled", fulfilled_on, by, note)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="record.fulfil",
-        subject=subject,
-        detail={"record": record_id, "fulfilled_on": fulfilled_on},
+    ctx.audit(
+        "record.fulfil", subject=subject, detail={"record": record_id, "fulfilled_on": fulfilled_on}
     )
     return True
 

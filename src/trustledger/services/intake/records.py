@@ -152,10 +152,5 @@ def void(ctx: Context, record_id: int, source_code: str, reason: str) -> dict[st
     if record["voided"] or not ctx.uow.records.void(record_id):
         raise Conflict(f"record {record_id} is already voided")
     ctx.uow.records.add_event(record_id, "voided", ctx.today, source_code, reason)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="record.void",
-        subject=record["subject"],
-        detail={"record": record_id},
-    )
+    ctx.audit("record.void", subject=record["subject"], detail={"record": record_id})
     return {"id": record_id, "voided": True}

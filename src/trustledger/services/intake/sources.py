@@ -22,12 +22,7 @@ def add_source(ctx: Context, code: str, kind: str, name: str) -> Source:
             raise Conflict(f"code: source {code!r} is already registered as {existing.kind}")
         return existing
     ctx.uow.sources.add(source)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="source.add",
-        subject=None,
-        detail={"code": code, "kind": kind, "name": name},
-    )
+    ctx.audit("source.add", subject=None, detail={"code": code, "kind": kind, "name": name})
     return source
 
 

@@ -22,7 +22,5 @@ def set_name(ctx: Context, subject: str, name: str) -> dict[str, Any]:
         raise Rejected("subject", str(exc)) from None
     checked = subject_name(subject_id.kind, name, field="name")
     ctx.uow.subjects.set_name(str(subject_id), subject_id.kind.value, checked)
-    ctx.uow.audit.append(
-        actor=ctx.actor, action="subject.name", subject=str(subject_id), detail={"name": checked}
-    )
+    ctx.audit("subject.name", subject=str(subject_id), detail={"name": checked})
     return {"subject": str(subject_id), "kind": subject_id.kind.value, "name": checked}

@@ -82,12 +82,7 @@ def add_body(ctx: Context, body: str, name: str, parent: str | None = None) -> d
     key = str(subject)
     ctx.uow.subjects.set_name(key, subject.kind.value, checked)
     ctx.uow.integrity.put_body(key, checked, parent_key)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="body.add",
-        subject=key,
-        detail={"name": checked, "parent": parent_key},
-    )
+    ctx.audit("body.add", subject=key, detail={"name": checked, "parent": parent_key})
     return {"id": key, "name": checked, "parent": parent_key}
 
 
@@ -128,9 +123,8 @@ def add_post(
     if closing is not None:
         ctx.uow.integrity.close_post(closing["id"], from_on - timedelta(days=1))
     post_id = ctx.uow.integrity.add_post(key, code, str(person), from_on, to_on)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="post.add",
+    ctx.audit(
+        "post.add",
         subject=key,
         detail={"post": code, "holder": str(person), "from": from_on.isoformat()},
     )
@@ -259,9 +253,8 @@ def add_commitment(
         return {"status": "duplicate", **commitment_json(stored, payments, ctx.today)}
     ctx.uow.subjects.ensure([(str(party), party.kind.value)])
     commitment_id = ctx.uow.integrity.add_commitment(new)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="commitment.add",
+    ctx.audit(
+        "commitment.add",
         subject=key,
         detail={"source": source_code, "reference": ref, "due_on": due.isoformat()},
     )
@@ -288,9 +281,8 @@ def pay(ctx: Context, source_code: str, reference: str, on: date, amount: Any) -
     if value > left:
         raise Rejected("amount", f"{value} is more than what is owed ({left})")
     ctx.uow.integrity.add_payment(stored.id, on, value)
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="commitment.pay",
+    ctx.audit(
+        "commitment.pay",
         subject=stored.body,
         detail={
             "source": source_code,

@@ -66,9 +66,8 @@ def file(
         due_on=due,
         status=ComplaintStatus.OPEN,
     )
-    ctx.uow.audit.append(
-        actor=ctx.actor,
-        action="complaint.file",
+    ctx.audit(
+        "complaint.file",
         subject=subject,
         detail={"complaint": complaint_id, "body": key, "grounds": grounds},
     )

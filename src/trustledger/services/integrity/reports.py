@@ -160,9 +160,7 @@ def official(ctx: Context, person: str, as_of: date | None = None) -> dict[str, 
                 "median_days_to_pay": perf.median_days_to_pay,
             }
         )
-    ctx.uow.audit.append(
-        actor=ctx.actor, action="official.read", subject=holder, detail={"as_of": day.isoformat()}
-    )
+    ctx.audit("official.read", subject=holder, detail={"as_of": day.isoformat()})
     return {
         "person": holder,
         "as_of": day.isoformat(),

@@ -1,5 +1,5 @@
 """Reading and verifying the audit log. Events are written by the other services, each with
-`uow.audit.append(...)` inside its own unit of work, so an event exists exactly when the change
+`ctx.audit(...)` inside its own unit of work, so an event exists exactly when the change
 or read it describes was committed.
 
 Reading the log is itself a read of personal data (who checked whom): when the reader is named
@@ -45,7 +45,7 @@ def events(
     detail: dict[str, Any] = {"limit": limit, "offset": offset, "returned": len(found)}
     if since is not None:
         detail["since"] = since.isoformat()
-    ctx.uow.audit.append(actor=ctx.actor, action="audit.read", subject=key, detail=detail)
+    ctx.audit("audit.read", subject=key, detail=detail)
     return found
 
 
