@@ -38,10 +38,6 @@ class ComplaintStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class CaseDecided(ValueError):
-    """The case was decided already: a case is decided once."""
-
-
 @dataclass(frozen=True, slots=True)
 class CaseKind:
     """A kind of case: its name, its open state and the outcomes a decision may give."""
@@ -55,10 +51,6 @@ class CaseKind:
         if value not in self.outcomes:
             raise Rejected("outcome", f"{value!r} is not one of {', '.join(self.outcomes)}")
         return value
-
-    def require_open(self, case_id: int, status: str) -> None:
-        if status != self.open:
-            raise CaseDecided(f"{self.name} {case_id} was already decided ({status})")
 
 
 DISPUTE = CaseKind("dispute", DisputeStatus.OPEN, (DisputeStatus.UPHELD, DisputeStatus.REJECTED))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from trustledger.domain.cases import CaseDecided, CaseKind, reason_given
+from trustledger.domain.cases import CaseKind, reason_given
 from trustledger.services.context import Conflict, Context, NotFound, plain_row
 
 Repository = Any  # a case repository of the unit of work (disputes, proposals, repairs)
@@ -34,10 +34,8 @@ def decide(
     case = cases.get(case_id)
     if case is None:
         raise NotFound(f"{kind.name} {case_id} does not exist")
-    try:
-        kind.require_open(case_id, case["status"])
-    except CaseDecided as exc:
-        raise Conflict(str(exc)) from None
+    # A case is decided once: the write is conditional on the open state, so a case decided
+    # before (or by another decider between the read and the write) is refused here alone.
     decided = cases.decide(
         case_id,
         kind.open,
@@ -46,7 +44,7 @@ def decide(
         decided_by=ctx.actor,
         reason=reason,
     )
-    if not decided:  # another decider won between the read and the write
+    if not decided:
         current = cases.get(case_id)
         raise Conflict(f"{kind.name} {case_id} was already decided ({current['status']})")
     effect(case, status)
