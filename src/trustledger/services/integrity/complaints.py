@@ -89,7 +89,6 @@ def queue(
     ctx: Context,
     *,
     status: str | None = None,
-    subject: str | None = None,
     source: str | None = None,
 ) -> list[dict[str, Any]]:
     """Complaints, overdue ones first (escalated), then by due date; for a `source`, only those
@@ -98,7 +97,7 @@ def queue(
     if source is not None:
         found = ctx.uow.sources.get(source)
         supervisor = found.kind if found else "(none)"
-    rows = ctx.uow.complaints.find(status=status, subject=subject, supervisor=supervisor)
+    rows = ctx.uow.complaints.find(status=status, supervisor=supervisor)
     return cases.by_deadline(COMPLAINT, rows, ctx.today)
 
 
