@@ -1,4 +1,5 @@
-"""One decide flow for every case a person decides: disputes, proposals, repair requests.
+"""One decide flow for every case a person decides: disputes, proposals, repair requests,
+complaints; and what filing a case with a deadline writes (disputes, complaints).
 
 The decision is a conditional write from the open state (two deciders at once: one wins, the
 other is told the case was decided); its effect on the record, the audit event and the notice
@@ -14,7 +15,7 @@ from typing import Any
 from trustledger.domain.cases import CaseKind, reason_given
 from trustledger.services.context import Conflict, Context, NotFound, plain_row
 
-Repository = Any  # a case repository of the unit of work (disputes, proposals, repairs)
+Repository = Any  # a case repository of the unit of work, one per kind of case
 
 
 def decide(
@@ -58,6 +59,35 @@ def decide(
     row = cases.get(case_id)
     assert row is not None
     return plain_row(row)
+
+
+def filed(
+    ctx: Context,
+    kind: CaseKind,
+    case_id: int,
+    subject: str,
+    due_on: date,
+    *,
+    about: dict[str, Any],
+    notice: dict[str, Any],
+    view: dict[str, Any],
+) -> dict[str, Any]:
+    """After a case with a deadline (a dispute, a complaint) is filed: its audit event (`about`
+    it), the notice telling the subject it is open and due on `due_on`, and what the filer is
+    shown (`view`, with the status and the days)."""
+    name = kind.name.split()[0]
+    ctx.audit(f"{name}.file", subject=subject, detail={name: case_id, **about})
+    status = str(kind.open)  # the text, as a stored row reads it back (not the enum member)
+    ctx.uow.outbox.enqueue(
+        [(subject, name, {name: case_id, **notice, "status": status, "due_on": due_on})]
+    )
+    return {
+        "id": case_id,
+        **view,
+        "status": status,
+        "filed_on": ctx.today.isoformat(),
+        "due_on": due_on.isoformat(),
+    }
 
 
 def by_deadline(

@@ -50,23 +50,10 @@ def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, 
         raise Conflict(f"record: record {record_id} already has an open dispute") from None
     ctx.uow.records.mark(record_id, disputed=True)
     ctx.uow.records.add_event(record_id, "disputed", day, ctx.actor, grounds)
-    ctx.audit("dispute.file", subject=subject, detail={"dispute": dispute_id, "record": record_id})
-    ctx.uow.outbox.enqueue(
-        [
-            (
-                subject,
-                "dispute",
-                {"dispute": dispute_id, "record": record_id, "status": "open", "due_on": due},
-            )
-        ]
+    record_ref = {"record": record_id}
+    return cases.filed(
+        ctx, DISPUTE, dispute_id, subject, due, about=record_ref, notice=record_ref, view=record_ref
     )
-    return {
-        "id": dispute_id,
-        "record": record_id,
-        "status": "open",
-        "filed_on": day.isoformat(),
-        "due_on": due.isoformat(),
-    }
 
 
 def queue(

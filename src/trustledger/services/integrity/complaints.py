@@ -66,23 +66,16 @@ def file(
         due_on=due,
         status=ComplaintStatus.OPEN,
     )
-    ctx.audit(
-        "complaint.file",
-        subject=subject,
-        detail={"complaint": complaint_id, "body": key, "grounds": grounds},
+    return cases.filed(
+        ctx,
+        COMPLAINT,
+        complaint_id,
+        subject,
+        due,
+        about={"body": key, "grounds": grounds},
+        notice={},
+        view={"body": key, "grounds": grounds, "supervisor": book_rules.supervisor},
     )
-    ctx.uow.outbox.enqueue(
-        [(subject, "complaint", {"complaint": complaint_id, "status": "open", "due_on": due})]
-    )
-    return {
-        "id": complaint_id,
-        "body": key,
-        "grounds": grounds,
-        "supervisor": book_rules.supervisor,
-        "status": "open",
-        "filed_on": day.isoformat(),
-        "due_on": due.isoformat(),
-    }
 
 
 def queue(
