@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -54,12 +54,7 @@ class ExportResult:
     confirmations: int
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "directory": str(self.directory),
-            "records": self.records,
-            "subjects": self.subjects,
-            "confirmations": self.confirmations,
-        }
+        return {**asdict(self), "directory": str(self.directory)}
 
 
 def _columns(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.Table:

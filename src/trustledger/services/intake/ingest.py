@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, BinaryIO, TextIO
 
@@ -42,12 +42,8 @@ class ImportReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "inserted": self.inserted,
-            "duplicates": self.duplicates,
-            "fulfilled": self.fulfilled,
-            "rejected": self.rejected,
-        }
+        """Every field as it is (`asdict` would copy every rejected line)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 BOM = "\ufeff"  # spreadsheets save "CSV UTF-8" with one; it is not part of the first name
