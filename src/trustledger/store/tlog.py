@@ -3,10 +3,11 @@
 Writers queue: `queue()` INSERTs into `log_queue` inside the writer's own transaction, so an
 event is queued exactly when the change it records commits, with no lock on the log. The
 sequencer (`integrate`) takes queued events in id order, gives them the next gapless indexes as
-leaves of the tree, stores the perfect subtrees they complete (`log_nodes`, layout of
-`domain.merkle`), deletes them from the queue and signs a checkpoint, all in one transaction
-under one lock (the `log_state` row; on SQLite the database's write lock). This is Trillian's
-design: writers never wait for each other, only the sequencer serializes.
+leaves of the tree (each with its leaf hash), stores the larger perfect subtrees they complete
+(`log_nodes`, levels 1 and up, layout of `domain.merkle`), deletes them from the queue and
+signs a checkpoint, all in one transaction under one lock (the `log_state` row; on SQLite the
+database's write lock). This is Trillian's design: writers never wait for each other, only the
+sequencer serializes.
 
 A leaf is the canonical JSON (see `store.audit.canonical`) of
 `{"id", "at", "actor", "action", "subject", "detail"}` where `id` is the event's id (its queue
@@ -412,7 +413,9 @@ def verifier_key(conn: Connection, configured: str | None) -> str:
 
 
 class NodeReader:
-    """`node(level, index)` over `log_nodes`, with a prefetch for a whole proof at once."""
+    """`node(level, index)` over the stored tree, with a prefetch for a whole proof at once: a
+    leaf's hash (level 0) from `log_leaves`, every larger perfect subtree from `log_nodes`
+    (which holds level-0 rows only from logs written before leaves were read from there)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -423,6 +426,16 @@ class NodeReader:
         row-value `IN` is not planned as lookups by SQLite: it scanned the whole table)."""
         wanted = list(dict.fromkeys(i for i in ids if i not in self.cache))
         p = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        leaves = [index for level, index in wanted if level == 0]
+        for start in range(0, len(leaves), 200):
+            chunk = leaves[start : start + 200]
+            marks = ", ".join([p] * len(chunk))
+            rows = self.conn.exec_driver_sql(
+                f"SELECT idx, leaf_hash FROM log_leaves WHERE idx IN ({marks})", tuple(chunk)
+            )
+            for index, digest in rows:
+                self.cache[(0, index)] = bytes.fromhex(digest)
+        wanted = [(level, index) for level, index in wanted if level]
         for start in range(0, len(wanted), 200):
             chunk = wanted[start : start + 200]
             where = " OR ".join([f"(level = {p} AND idx = {p})"] * len(chunk))
@@ -520,7 +533,8 @@ def integrate(
         for offset, (event_id, at, actor, action, subject, detail) in enumerate(queued):
             text = leaf_text(event_id, _stored_iso(at), actor, action, subject, detail)
             h = merkle.leaf_hash(text.encode("utf-8"))
-            nodes.extend((n.level, n.index, n.hash.hex()) for n in tree.append(h))
+            # the first node is the leaf itself: its hash is stored with the leaf
+            nodes.extend((n.level, n.index, n.hash.hex()) for n in tree.append(h)[1:])
             leaves.append((size + offset, event_id, at, actor, action, subject, detail, h.hex()))
         _insert_rows(conn, "log_leaves", _LEAF_COLUMNS, leaves)
         _insert_rows(conn, "log_nodes", _NODE_COLUMNS, nodes)
