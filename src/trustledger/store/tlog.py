@@ -422,16 +422,17 @@ class NodeReader:
         self.cache: dict[tuple[int, int], bytes] = {}
 
     def prefetch(self, ids: Iterable[tuple[int, int]]) -> None:
-        """Read these nodes in one query per 200: point lookups on the primary key, OR-ed (a
-        row-value `IN` is not planned as lookups by SQLite: it scanned the whole table)."""
+        """Read these nodes in one query per 200 of a table: leaves by index; larger nodes by
+        point lookups on the primary key, OR-ed (a row-value `IN` is not planned as lookups by
+        SQLite: it scanned the whole table)."""
         wanted = list(dict.fromkeys(i for i in ids if i not in self.cache))
         p = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
         leaves = [index for level, index in wanted if level == 0]
         for start in range(0, len(leaves), 200):
-            chunk = leaves[start : start + 200]
-            marks = ", ".join([p] * len(chunk))
+            indexes = leaves[start : start + 200]
+            marks = ", ".join([p] * len(indexes))
             rows = self.conn.exec_driver_sql(
-                f"SELECT idx, leaf_hash FROM log_leaves WHERE idx IN ({marks})", tuple(chunk)
+                f"SELECT idx, leaf_hash FROM log_leaves WHERE idx IN ({marks})", tuple(indexes)
             )
             for index, digest in rows:
                 self.cache[(0, index)] = bytes.fromhex(digest)
