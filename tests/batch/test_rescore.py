@@ -162,8 +162,8 @@ def test_reviewer_confirmations_reach_the_batch_standings(ledger: Ledger, tmp_pa
     report = ingest.import_rows(ledger, "city-court", enumerate(rows, 1), as_of=day, actor="test")
     assert report.inserted == 10, report.as_json()
     review.scan(ledger, day, actor="test")
-    proposals = {p["subject"]: p for p in act(ledger, review.queue, status="pending")}
-    act(ledger, review.decide, proposals[confirmed]["id"], True, "tier D confirmed", actor="test")
+    proposals = {p.subject: p for p in act(ledger, review.queue, status="pending")}
+    act(ledger, review.decide, proposals[confirmed].id, True, "tier D confirmed", actor="test")
 
     done = rescore(ledger, as_of=day, workdir=tmp_path, actor="test")
     assert done.lists["credit-watch"] == 1

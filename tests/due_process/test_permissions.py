@@ -285,7 +285,7 @@ class World:
             statement="Not performed.",
             source="city-court",
             reference="(2026)J1",
-        )["id"]
+        ).id
         self.today = day.isoformat()
         # A leaf of the transparency log about the person (the dispute filed above).
         tlog.integrate(ledger)
@@ -476,7 +476,7 @@ def test_a_subject_key_sees_only_its_own_data(
     assert me(client, keys.person)["repairs"] == []
     with ledger.uow() as uow:
         stored = uow.proposals.get(proposal)
-    assert stored is not None and stored["statement"] is None
+    assert stored is not None and stored.statement is None
 
     # A subject key has no other way in: no one else's score, checks or queues.
     for path in (f"/v1/subjects/{PERSON}/score", "/v1/disputes", "/v1/proposals", "/v1/repairs"):

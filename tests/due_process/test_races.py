@@ -83,7 +83,7 @@ def test_eight_filings_on_one_record_open_one_dispute(ledger: Ledger) -> None:
 def test_eight_decisions_on_one_dispute_decide_it_once(ledger: Ledger) -> None:
     record_id = one_record(ledger)
     dispute = act(ledger, disputes.file, PERSON, record_id, "not mine")
-    outcomes = race(ledger, disputes.decide, dispute["id"], "upheld", "the court erred")
+    outcomes = race(ledger, disputes.decide, dispute.id, "upheld", "the court erred")
     assert outcomes == ["conflict"] * (RACERS - 1) + ["ok"]
     assert events(ledger, record_id, "voided") == 1
     with ledger.uow() as uow:

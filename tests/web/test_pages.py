@@ -735,7 +735,7 @@ def test_a_company_complains_and_a_reviewer_decides_in_the_one_queue(
     assert r.text.count("Complaint ") >= 2 and f"Dispute {ids['dispute']}" in r.text
     assert structure(r.text).unlabelled() == []
     with ledger.transaction("test") as ctx:
-        [first, *_] = [c["id"] for c in complaints.queue(ctx, status="open")]
+        [first, *_] = [c.case.id for c in complaints.queue(ctx, status="open")]
     token = csrf(reviewer, "/review")
     r = reviewer.post(f"/review/complaint/{first}", data={"csrf": token, "outcome": "upheld"})
     assert r.status_code == 422  # no reason

@@ -26,6 +26,7 @@ from trustledger.cli.app import (
     out,
     transaction,
 )
+from trustledger.domain.cases import Proposal, Repair
 from trustledger.services.context import Context
 from trustledger.services.due_process import access, consent, disputes, notices, repairs, review
 from trustledger.views import html
@@ -102,7 +103,7 @@ def disputes_list(
 ) -> None:
     """Disputes, overdue (escalated) first."""
     with transaction(db) as ctx:
-        rows = disputes.queue(ctx, status=status, source=source)
+        rows = [views.queued(d) for d in disputes.queue(ctx, status=status, source=source)]
     emit(
         rows,
         as_json,
@@ -123,7 +124,7 @@ def disputes_decide(
 ) -> None:
     """Decide a dispute: upheld voids the record at once; rejected keeps the reason."""
     with transaction(db) as ctx:
-        data = disputes.decide(ctx, dispute_id, outcome, reason)
+        data = views.queued(disputes.decide(ctx, dispute_id, outcome, reason))
     emit(data, as_json, lambda: out.print(f"dispute {dispute_id}: {data['status']}"))
 
 
@@ -148,10 +149,10 @@ def _cases(
     cases: typer.Typer,
     case: tuple[str, str],
     statuses: str,
-    queue: Callable[..., list[dict[str, Any]]],
+    queue: Callable[..., list[Proposal] | list[Repair]],
     columns: tuple[str, ...],
     decisions: tuple[str, str],
-    decide: Callable[[Context, int, bool, str], dict[str, Any]],
+    decide: Callable[[Context, int, bool, str], Proposal | Repair],
     decide_doc: str,
 ) -> None:
     """`list` and `decide` for a kind of case decided yes or no (the first of `decisions`);
@@ -166,7 +167,7 @@ def _cases(
         as_json: Json = False,
     ) -> None:
         with transaction(db) as ctx:
-            rows = queue(ctx, status=status)
+            rows = [views.case(c) for c in queue(ctx, status=status)]
         emit(rows, as_json, lambda: _table(rows, columns))
 
     def decide_command(
@@ -177,7 +178,7 @@ def _cases(
         as_json: Json = False,
     ) -> None:
         with transaction(db) as ctx:
-            data = decide(ctx, case_id, decision == decisions[0], reason)
+            data = views.case(decide(ctx, case_id, decision == decisions[0], reason))
         emit(data, as_json, lambda: out.print(f"{label} {case_id}: {data['status']}"))
 
     decide_command.__doc__ = decide_doc

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from trustledger.domain.cases import (
+    Complaint,
+    Dispute,
+    DisputeStatus,
+    Proposal,
+    ProposalStatus,
+    Repair,
+    RepairStatus,
+)
 from trustledger.domain.scoring import Confirmation
 from trustledger.store.base import Repository
 from trustledger.store.errors import Duplicate
 from trustledger.store.tables import disputes, proposals, repairs
 
+C = TypeVar("C", Dispute, Proposal, Repair, Complaint)
 
-class _Cases(Repository):
-    """Rows of one case table, read and written as plain dicts."""
+
+class _Cases(Repository, Generic[C]):
+    """Rows of one case table: written from columns, read as the domain's case (`case`, its
+    status as the kind's `status`)."""
 
     table: Table
+    case: Callable[..., C]
+    status: Callable[[str], Any]
+
+    def _case(self, row: Any) -> C:
+        return self.case(**{**row._mapping, "status": self.status(row.status)})
 
     def add(self, **values: Any) -> int:
         """Insert a case; `Duplicate` if a unique index refuses it (one open case per record).
@@ -34,9 +51,9 @@ class _Cases(Repository):
             raise Duplicate(f"{self.table.name}: {exc.orig}") from None
         return int(result.scalar_one())
 
-    def get(self, case_id: int) -> dict[str, Any] | None:
+    def get(self, case_id: int) -> C | None:
         row = self.conn.execute(select(self.table).where(self.table.c.id == case_id)).first()
-        return dict(row._mapping) if row else None
+        return self._case(row) if row else None
 
     def set(self, case_id: int, **values: Any) -> None:
         self.conn.execute(update(self.table).where(self.table.c.id == case_id).values(**values))
@@ -51,20 +68,24 @@ class _Cases(Repository):
         )
         return bool(result.rowcount)
 
-    def find(self, **equal: Any) -> list[dict[str, Any]]:
+    def find(self, **equal: Any) -> list[C]:
         query = select(self.table).order_by(self.table.c.id)
         for column, value in equal.items():
             if value is not None:
                 query = query.where(self.table.c[column] == value)
-        return [dict(r._mapping) for r in self.conn.execute(query)]
+        return [self._case(r) for r in self.conn.execute(query)]
 
 
-class DisputeRepository(_Cases):
+class DisputeRepository(_Cases[Dispute]):
     table = disputes
+    case = Dispute
+    status = DisputeStatus
 
 
-class RepairRepository(_Cases):
+class RepairRepository(_Cases[Repair]):
     table = repairs
+    case = Repair
+    status = RepairStatus
 
 
 _CONFIRMED = select(
@@ -75,10 +96,12 @@ _CONFIRMED = select(
 )
 
 
-class ProposalRepository(_Cases):
+class ProposalRepository(_Cases[Proposal]):
     table = proposals
+    case = Proposal
+    status = ProposalStatus
 
-    def open_for(self, subject_ids: Sequence[str]) -> list[dict[str, Any]]:
+    def open_for(self, subject_ids: Sequence[str]) -> list[Proposal]:
         """Pending and confirmed proposals of these subjects."""
         c = proposals.c
         rows = self.conn.execute(
@@ -86,13 +109,13 @@ class ProposalRepository(_Cases):
                 c.subject.in_(subject_ids), c.status.in_(("pending", "confirmed"))
             )
         )
-        return [dict(r._mapping) for r in rows]
+        return [self._case(r) for r in rows]
 
     def confirmations(self, subject_ids: Sequence[str]) -> dict[str, list[Confirmation]]:
         """Confirmed review proposals, as the engine's Confirmations, by subject."""
         return confirmations(self.conn, subject_ids)
 
-    def standing_rejections(self, subject_ids: Sequence[str]) -> list[dict[str, Any]]:
+    def standing_rejections(self, subject_ids: Sequence[str]) -> list[Proposal]:
         """Rejected proposals of these subjects whose entry condition has not lapsed since."""
         c = proposals.c
         rows = self.conn.execute(
@@ -100,7 +123,7 @@ class ProposalRepository(_Cases):
                 c.subject.in_(list(subject_ids)), c.status == "rejected", c.ended_on.is_(None)
             )
         )
-        return [dict(r._mapping) for r in rows]
+        return [self._case(r) for r in rows]
 
 
 def confirmations(conn: Connection, subject_ids: Sequence[str]) -> dict[str, list[Confirmation]]:

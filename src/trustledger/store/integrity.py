@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
+from trustledger.domain.cases import Complaint, ComplaintStatus
 from trustledger.domain.integrity import Commitment, Payment, commitment_record
 from trustledger.domain.scoring import Record
 from trustledger.store.base import Repository
@@ -204,7 +205,9 @@ class IntegrityRepository(Repository):
                 )
 
 
-class ComplaintRepository(_Cases):
+class ComplaintRepository(_Cases[Complaint]):
     """Complaints of counterparties about a body's payments (decided like disputes)."""
 
     table = complaints
+    case = Complaint
+    status = ComplaintStatus

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from trustledger.domain.cases import Case, Complaint, Dispute, Queued
 from trustledger.domain.explain import PathOut
 from trustledger.domain.scoring import CheckResult, MeasureInForce, Pending, TierCap
 from trustledger.services.admin.rulebooks import Versions
@@ -135,6 +136,32 @@ def consent(c: Consent) -> dict[str, Any]:
     return {"subject": c.subject, "consent": c.consent, "required": c.required}
 
 
+def case(c: Case) -> dict[str, Any]:
+    """A dispute, proposal, repair request or complaint: every field as stored, in order, dates
+    as ISO text (subject access, a proposal or repair request answered or decided)."""
+    shown: dict[str, Any] = plain(asdict(c))
+    return shown
+
+
+def queued(q: Queued[Dispute] | Queued[Complaint]) -> dict[str, Any]:
+    """A case with a deadline as its queue (and a decision) shows it: when it was filed by its
+    day alone, and whether it is overdue."""
+    shown = {k: v for k, v in case(q.case).items() if k != "filed_at"}
+    return {**shown, "overdue": q.overdue}
+
+
+def filed(c: Dispute | Complaint) -> dict[str, Any]:
+    """What the filer of a dispute or a complaint is shown: what it is about (for a complaint,
+    the body, the grounds and who decides), its status and its days."""
+    about: dict[str, Any] = (
+        {"record": c.record_id}
+        if isinstance(c, Dispute)
+        else {"body": c.body, "grounds": c.grounds, "supervisor": c.supervisor}
+    )
+    days = {"filed_on": c.filed_on.isoformat(), "due_on": c.due_on.isoformat()}
+    return {"id": c.id, **about, "status": str(c.status), **days}
+
+
 def subject_access(a: SubjectAccess) -> dict[str, Any]:
     """`/v1/me`, the report and `trustledger report`: everything held, why, until when."""
     book, assessment = a.book, a.assessment
@@ -213,9 +240,9 @@ def subject_access(a: SubjectAccess) -> dict[str, Any]:
             "tier_cap": tier_cap(standing.tier_cap),
             "paths_out": [path(p) for p in a.paths],
             "records": records_out,
-            "proposals": a.proposals,
-            "disputes": a.disputes,
-            "repairs": a.repairs,
+            "proposals": [case(p) for p in a.proposals],
+            "disputes": [case(d) for d in a.disputes],
+            "repairs": [case(r) for r in a.repairs],
             "notices": [
                 {
                     "kind": n["kind"],
@@ -225,8 +252,9 @@ def subject_access(a: SubjectAccess) -> dict[str, Any]:
                 }
                 for n in a.notices
             ],
-            # The second system: commitments owed to (and, for a body, by) the subject.
-            **a.commitments,
+            # The second system: commitments owed to (and, for a body, by) the subject, and its
+            # complaints about them.
+            **_with_complaints(a),
             "access_log": a.access_log,
             # The signed checkpoint the access log's indexes can be proven against
             # (GET /v1/log/proof?index=...&tree_size=...): entries with a log_index below its
@@ -243,3 +271,12 @@ def subject_access(a: SubjectAccess) -> dict[str, Any]:
         }
     )
     return report
+
+
+def _with_complaints(a: SubjectAccess) -> dict[str, Any]:
+    owed_to_me = "commitments_owed_to_me"
+    return {
+        owed_to_me: a.commitments[owed_to_me],
+        "complaints": [case(c) for c in a.complaints],
+        **{k: v for k, v in a.commitments.items() if k != owed_to_me},
+    }

@@ -135,7 +135,7 @@ def _complain(request: Request, who: Principal, form: Mapping[str, str]) -> Resp
     except (NotFound, Conflict) as exc:
         status = 404 if isinstance(exc, NotFound) else 409
         return _me_page(request, who, status, complaint=values, complaint_problem=str(exc))
-    return see_other(request, f"/me?complaint={filed['id']}#complaints")
+    return see_other(request, f"/me?complaint={filed.id}#complaints")
 
 
 def _download(
@@ -207,7 +207,7 @@ def _file(request: Request, who: Principal, form: Mapping[str, str]) -> Response
         return _dispute_form(request, who, 422, chosen=chosen, grounds=grounds, problem=str(exc))
     except (NotFound, Conflict) as exc:
         return _dispute_form(request, who, 409, chosen=chosen, grounds=grounds, problem=str(exc))
-    return see_other(request, f"/me/disputes/{filed['id']}")
+    return see_other(request, f"/me/disputes/{filed.id}")
 
 
 @router.get("/me/disputes/{dispute_id}", response_class=HTMLResponse)
@@ -217,7 +217,7 @@ def follow_dispute(request: Request, dispute_id: int) -> Response:
         return who
     with ledger_of(request).transaction(who.actor) as ctx:
         mine = disputes.queue(ctx, subject=_me(who))
-    found = next((d for d in mine if d["id"] == dispute_id), None)
+    found = next((q for q in mine if q.case.id == dispute_id), None)
     if found is None:
         return error(request, 404, "not_found", who)
-    return page(request, "web/dispute.html", who=who, d=found)
+    return page(request, "web/dispute.html", who=who, d=found.case, overdue=found.overdue)

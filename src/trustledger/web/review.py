@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from trustledger.domain.cases import Case
 from trustledger.domain.intake import Rejected
 from trustledger.domain.roles import Permission, allows
 from trustledger.services.admin.keys import Principal
@@ -44,16 +45,14 @@ KINDS = {
 UPHOLD_OR_REJECT = ("dispute", "complaint")
 
 
-def _item(
-    kind: str, row: dict[str, Any], filed: str, due: str | None, today: date
-) -> dict[str, Any]:
-    left = (date.fromisoformat(due) - today).days if due else None
+def _item(kind: str, case: Case, filed: date, due: date | None, today: date) -> dict[str, Any]:
+    left = (due - today).days if due else None
     return {
         "kind": kind,
-        "id": row["id"],
-        "row": row,
-        "filed": filed,
-        "due": due,
+        "id": case.id,
+        "row": case,
+        "filed": filed.isoformat(),
+        "due": due.isoformat() if due else None,
         "days_left": left,
         "overdue": left is not None and left < 0,
     }
@@ -66,17 +65,17 @@ def queue(request: Request, who: Principal) -> tuple[list[dict[str, Any]], date]
     with ledger_of(request).transaction(who.actor) as ctx:
         today = ctx.today
         if allows(who.role, Permission.DISPUTES_DECIDE):
-            for d in disputes.queue(ctx, status="open"):
-                items.append(_item("dispute", d, d["filed_on"], d["due_on"], today))
+            for d in (q.case for q in disputes.queue(ctx, status="open")):
+                items.append(_item("dispute", d, d.filed_on, d.due_on, today))
         if allows(who.role, Permission.PROPOSALS_DECIDE):
             for p in review.queue(ctx, status="pending"):
-                items.append(_item("proposal", p, p["proposed_on"], None, today))
+                items.append(_item("proposal", p, p.proposed_on, None, today))
         if allows(who.role, Permission.REPAIRS_DECIDE):
             for r in repairs.queue(ctx, status="open"):
-                items.append(_item("repair", r, r["requested_on"], None, today))
+                items.append(_item("repair", r, r.requested_on, None, today))
         if allows(who.role, Permission.COMPLAINTS_DECIDE):
-            for c in complaints.queue(ctx, status="open"):
-                items.append(_item("complaint", c, str(c["filed_on"]), str(c["due_on"]), today))
+            for c in (q.case for q in complaints.queue(ctx, status="open")):
+                items.append(_item("complaint", c, c.filed_on, c.due_on, today))
     items.sort(key=lambda i: (i["due"] is None, i["due"] or "", i["filed"], i["kind"], i["id"]))
     return items, today
 

@@ -23,6 +23,7 @@ from trustledger.api.auth import (
 from trustledger.api.schemas import Day, Id, Plain, Text, examples
 from trustledger.domain.roles import Role
 from trustledger.services.integrity import commitments, complaints, reports
+from trustledger.views import json
 
 router = APIRouter(prefix="/v1", tags=["integrity"])
 
@@ -155,9 +156,10 @@ def list_complaints(
     """All for reviewers; for an agency, those its source's kind supervises (as the rulebook's
     `commitments.supervisor` names it)."""
     with ledger.transaction(caller.actor) as ctx:
-        return complaints.queue(
+        found = complaints.queue(
             ctx, status=status, source=caller.source if caller.role == Role.AGENCY else None
         )
+    return [json.queued(c) for c in found]
 
 
 @router.post("/complaints/{complaint_id}/decision", summary="Decide a complaint")
@@ -165,4 +167,4 @@ def decide_complaint(
     complaint_id: Id, body: ComplaintDecision, ledger: LedgerDep, caller: ComplaintsDecider
 ) -> dict[str, Any]:
     with ledger.transaction(caller.actor) as ctx:
-        return complaints.decide(ctx, complaint_id, body.outcome, body.reason)
+        return json.queued(complaints.decide(ctx, complaint_id, body.outcome, body.reason))

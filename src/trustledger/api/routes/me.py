@@ -100,13 +100,13 @@ def set_consent(body: ConsentIn, ledger: LedgerDep, caller: SelfWriter) -> dict[
 def file_dispute(body: DisputeIn, ledger: LedgerDep, caller: SelfWriter) -> dict[str, Any]:
     """The record's source and the reviewers see it; it is decided by the rulebook's deadline."""
     with ledger.transaction(caller.actor) as ctx:
-        return disputes.file(ctx, own_subject(caller), body.record, body.grounds)
+        return json.filed(disputes.file(ctx, own_subject(caller), body.record, body.grounds))
 
 
 @router.post("/repairs", summary="Ask for credit repair with a written commitment")
 def request_repair(body: RepairIn, ledger: LedgerDep, caller: SelfWriter) -> dict[str, Any]:
     with ledger.transaction(caller.actor) as ctx:
-        return repairs.request(ctx, own_subject(caller), body.record, body.commitment)
+        return json.case(repairs.request(ctx, own_subject(caller), body.record, body.commitment))
 
 
 @router.post("/proposals/{proposal_id}/statement", summary="Answer a review proposal")
@@ -115,7 +115,9 @@ def statement(
 ) -> dict[str, Any]:
     """Before a reviewer decides whether I enter a list, my statement is put before them."""
     with ledger.transaction(caller.actor) as ctx:
-        return review.add_statement(ctx, own_subject(caller), proposal_id, body.statement)
+        return json.case(
+            review.add_statement(ctx, own_subject(caller), proposal_id, body.statement)
+        )
 
 
 @router.post("/complaints", summary="Complain about a public body's payment to me")
@@ -123,7 +125,7 @@ def file_complaint(body: ComplaintIn, ledger: LedgerDep, caller: SelfWriter) -> 
     """Late, unregistered, or the undisputed part of a bill withheld: the complaint goes to the
     body's supervisor and is decided by the rulebook's deadline (`commitments.decide_within`)."""
     with ledger.transaction(caller.actor) as ctx:
-        return complaints.file(
+        filed = complaints.file(
             ctx,
             own_subject(caller),
             grounds=body.grounds,
@@ -132,3 +134,4 @@ def file_complaint(body: ComplaintIn, ledger: LedgerDep, caller: SelfWriter) -> 
             reference=body.reference,
             body=body.body,
         )
+    return json.filed(filed)

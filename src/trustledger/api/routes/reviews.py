@@ -10,10 +10,12 @@ from pydantic import BaseModel
 
 from trustledger.api.auth import DisputesDecider, DisputesReader, LedgerDep, require
 from trustledger.api.schemas import Id, Text, examples
+from trustledger.domain.cases import Proposal, Repair
 from trustledger.domain.roles import Permission, Role
 from trustledger.services.admin.keys import Principal
 from trustledger.services.context import Context
 from trustledger.services.due_process import disputes, repairs, review
+from trustledger.views import json
 
 router = APIRouter(prefix="/v1", tags=["review"])
 
@@ -44,7 +46,7 @@ def list_disputes(
     """Overdue disputes come first: they are escalated."""
     source = caller.source if caller.role == Role.AGENCY else None
     with ledger.transaction(caller.actor) as ctx:
-        return disputes.queue(ctx, status=status, source=source)
+        return [json.queued(d) for d in disputes.queue(ctx, status=status, source=source)]
 
 
 @router.post("/disputes/{dispute_id}/decision", summary="Decide a dispute")
@@ -56,15 +58,15 @@ def decide_dispute(
 ) -> dict[str, Any]:
     """Upheld: the record is voided and its effects end at once. Rejected: the reason is kept."""
     with ledger.transaction(caller.actor) as ctx:
-        return disputes.decide(ctx, dispute_id, body.outcome, body.reason)
+        return json.queued(disputes.decide(ctx, dispute_id, body.outcome, body.reason))
 
 
 def _decided_yes_or_no(
     kind: str,
     permission: Permission,
     statuses: Any,
-    queue: Callable[..., list[dict[str, Any]]],
-    decide: Callable[[Context, int, bool, str], dict[str, Any]],
+    queue: Callable[..., list[Proposal] | list[Repair]],
+    decide: Callable[[Context, int, bool, str], Proposal | Repair],
     summaries: tuple[str, str],
 ) -> None:
     """`GET /{kind}s` (filtered by a status of `statuses`, a Literal) and `POST
@@ -77,13 +79,13 @@ def _decided_yes_or_no(
         ledger: LedgerDep, caller: Principal, status: str | None = None
     ) -> list[dict[str, Any]]:
         with ledger.transaction(caller.actor) as ctx:
-            return queue(ctx, status=status)
+            return [json.case(c) for c in queue(ctx, status=status)]
 
     def decide_case(
         case_id: int, body: Decision, ledger: LedgerDep, caller: Principal
     ) -> dict[str, Any]:
         with ledger.transaction(caller.actor) as ctx:
-            return decide(ctx, case_id, body.approve, body.reason)
+            return json.case(decide(ctx, case_id, body.approve, body.reason))
 
     list_cases.__annotations__.update(caller=caller, status=statuses | None)
     decide_case.__annotations__.update(

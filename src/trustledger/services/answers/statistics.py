@@ -67,12 +67,12 @@ def statistics(ctx: Context) -> Statistics:
         offset += LOG_PAGE
     decided = in_time = still_open = overdue = 0
     for d in uow.disputes.find():
-        if d["status"] == DisputeStatus.OPEN:
+        if d.status == DisputeStatus.OPEN:
             still_open += 1
-            overdue += d["due_on"] < day
+            overdue += d.due_on < day
         else:
             decided += 1
-            in_time += d["decided_on"] is not None and d["decided_on"] <= d["due_on"]
+            in_time += d.decided_on is not None and d.decided_on <= d.due_on
     return Statistics(
         as_of=day,
         subjects=len(ids),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from trustledger.domain.cases import Complaint, Dispute, Proposal, Repair
 from trustledger.domain.explain import PathOut
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.answers.standing import Assessment, assess, explain_standing
@@ -32,17 +33,18 @@ class SubjectAccess:
     paths: tuple[PathOut, ...]
     records: list[dict[str, Any]]  # every stored record, voided ones too, as stored
     history: dict[int, list[dict[str, Any]]]  # record id -> its events
-    proposals: list[dict[str, Any]]
-    disputes: list[dict[str, Any]]
-    repairs: list[dict[str, Any]]
+    proposals: list[Proposal]
+    disputes: list[Dispute]
+    repairs: list[Repair]
     notices: list[dict[str, Any]]
     access_log: list[dict[str, Any]]
     # The latest signed checkpoint of the transparency log the access log's entries can be
     # proven against (those with a log_index below its tree_size), None before the first.
     log_checkpoint: StoredCheckpoint | None = None
-    # Commitments owed to the subject, its complaints, and for a public body those it owes
-    # (overdue ones are among its contributions).
+    # Commitments owed to the subject, and for a public body those it owes (overdue ones are
+    # among its contributions); the subject's complaints about them.
     commitments: dict[str, Any] = field(default_factory=dict)
+    complaints: list[Complaint] = field(default_factory=list)
 
 
 def _access_log(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
@@ -93,6 +95,7 @@ def subject_access(
         access_log=_access_log(uow, key),
         log_checkpoint=uow.log.latest_checkpoint(),
         commitments=integrity.of_subject(ctx, key, as_of),
+        complaints=uow.complaints.find(subject=key),
     )
     ctx.audit(
         "access.export" if export else "access.read",

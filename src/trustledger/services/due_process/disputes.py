@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trustledger.domain.cases import DISPUTE, DisputeStatus
+from trustledger.domain.cases import DISPUTE, Dispute, DisputeStatus, Queued, by_deadline
 from trustledger.domain.intake import Rejected, free_text
 from trustledger.services.context import Conflict, Context, Duplicate, NotFound, plain_row
 from trustledger.services.due_process import cases
@@ -25,7 +25,7 @@ def own_record(ctx: Context, subject: str, record_id: int) -> dict[str, Any]:
     return record
 
 
-def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, Any]:
+def file(ctx: Context, subject: str, record_id: int, grounds: str) -> Dispute:
     if not grounds.strip():
         raise Rejected("grounds", "say why the record is wrong")
     free_text("grounds", grounds)
@@ -52,7 +52,7 @@ def file(ctx: Context, subject: str, record_id: int, grounds: str) -> dict[str, 
     ctx.uow.records.add_event(record_id, "disputed", day, ctx.actor, grounds)
     record_ref = {"record": record_id}
     return cases.filed(
-        ctx, DISPUTE, dispute_id, subject, due, about=record_ref, notice=record_ref, view=record_ref
+        ctx, DISPUTE, ctx.uow.disputes, dispute_id, about=record_ref, notice=record_ref
     )
 
 
@@ -62,17 +62,19 @@ def queue(
     status: str | None = None,
     source: str | None = None,
     subject: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Queued[Dispute]]:
     """Disputes, overdue ones first (escalated), then by due date."""
-    rows = ctx.uow.disputes.find(status=status, source=source, subject=subject)
-    return cases.by_deadline(DISPUTE, rows, ctx.today, hide=("filed_at",))
+    return by_deadline(
+        ctx.uow.disputes.find(status=status, source=source, subject=subject), ctx.today
+    )
 
 
-def decide(ctx: Context, dispute_id: int, outcome: str, reason: str) -> dict[str, Any]:
-    """Upheld voids the record at once; rejected clears the mark and keeps the reason."""
+def decide(ctx: Context, dispute_id: int, outcome: str, reason: str) -> Queued[Dispute]:
+    """Upheld voids the record at once; rejected clears the mark and keeps the reason. The
+    dispute is answered as the queue now shows it (decided: not overdue)."""
 
-    def effect(dispute: dict[str, Any], status: str) -> None:
-        record_id, day = dispute["record_id"], ctx.today
+    def effect(dispute: Dispute, status: str) -> None:
+        record_id, day = dispute.record_id, ctx.today
         if status == DisputeStatus.UPHELD:
             # Voided once: if its source voided it meanwhile, that void stands and is not
             # written again.
@@ -85,10 +87,10 @@ def decide(ctx: Context, dispute_id: int, outcome: str, reason: str) -> dict[str
             ctx.uow.records.mark(record_id, disputed=False)
             ctx.uow.records.add_event(record_id, "dispute_rejected", day, ctx.actor, reason)
 
-    row = cases.decide(ctx, DISPUTE, ctx.uow.disputes, dispute_id, outcome, reason, effect=effect)
-    row.pop("filed_at", None)
-    row["overdue"] = False
-    return row
+    decided = cases.decide(
+        ctx, DISPUTE, ctx.uow.disputes, dispute_id, outcome, reason, effect=effect
+    )
+    return Queued(decided, overdue=False)
 
 
 def disputable(ctx: Context, subject: str) -> list[dict[str, Any]]:

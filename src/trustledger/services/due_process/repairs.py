@@ -6,16 +6,14 @@ A reviewer decides the request. Approval marks the record fulfilled that day, an
 
 from __future__ import annotations
 
-from typing import Any
-
-from trustledger.domain.cases import REPAIR, RepairStatus
+from trustledger.domain.cases import REPAIR, Repair, RepairStatus
 from trustledger.domain.intake import Rejected, free_text
-from trustledger.services.context import Conflict, Context, Duplicate, plain_row
+from trustledger.services.context import Conflict, Context, Duplicate
 from trustledger.services.due_process import cases
 from trustledger.services.due_process.disputes import own_record
 
 
-def request(ctx: Context, subject: str, record_id: int, commitment: str) -> dict[str, Any]:
+def request(ctx: Context, subject: str, record_id: int, commitment: str) -> Repair:
     if not commitment.strip():
         raise Rejected("commitment", "a repair request carries a written commitment")
     free_text("commitment", commitment)
@@ -38,28 +36,24 @@ def request(ctx: Context, subject: str, record_id: int, commitment: str) -> dict
     except Duplicate:
         raise Conflict(f"record: record {record_id} already has an open repair request") from None
     ctx.audit("repair.request", subject=subject, detail={"repair": repair_id, "record": record_id})
-    row = ctx.uow.repairs.get(repair_id)
-    assert row is not None
-    return plain_row(row)
+    requested = ctx.uow.repairs.get(repair_id)
+    assert requested is not None
+    return requested
 
 
-def queue(
-    ctx: Context, *, status: str | None = None, subject: str | None = None
-) -> list[dict[str, Any]]:
-    return [plain_row(r) for r in ctx.uow.repairs.find(status=status, subject=subject)]
+def queue(ctx: Context, *, status: str | None = None, subject: str | None = None) -> list[Repair]:
+    return ctx.uow.repairs.find(status=status, subject=subject)
 
 
-def decide(ctx: Context, repair_id: int, approve: bool, reason: str) -> dict[str, Any]:
+def decide(ctx: Context, repair_id: int, approve: bool, reason: str) -> Repair:
     """Approved: the record is fulfilled today (if it is not yet); its repair rule applies."""
     outcome = RepairStatus.APPROVED if approve else RepairStatus.REJECTED
 
-    def effect(repair: dict[str, Any], status: str) -> None:
+    def effect(repair: Repair, status: str) -> None:
         # Fulfilled once (`... WHERE fulfilled_on IS NULL`): a fulfilment its source reported
         # meanwhile stands.
-        if status == RepairStatus.APPROVED and ctx.uow.records.fulfil(
-            repair["record_id"], ctx.today
-        ):
+        if status == RepairStatus.APPROVED and ctx.uow.records.fulfil(repair.record_id, ctx.today):
             note = f"repair {repair_id} approved: {reason}"
-            ctx.uow.records.add_event(repair["record_id"], "fulfilled", ctx.today, ctx.actor, note)
+            ctx.uow.records.add_event(repair.record_id, "fulfilled", ctx.today, ctx.actor, note)
 
     return cases.decide(ctx, REPAIR, ctx.uow.repairs, repair_id, outcome, reason, effect=effect)

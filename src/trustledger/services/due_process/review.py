@@ -8,9 +8,8 @@ or rejects with a reason. Only a confirmation puts the subject on the list.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from trustledger.domain.cases import PROPOSAL, ProposalStatus
+from trustledger.domain.cases import PROPOSAL, Proposal, ProposalStatus
 from trustledger.domain.identifiers import SubjectId
 from trustledger.domain.intake import Rejected, free_text
 from trustledger.progress import Progress, no_progress
@@ -20,7 +19,6 @@ from trustledger.services.context import (
     Context,
     Ledger,
     NotFound,
-    plain_row,
 )
 from trustledger.services.due_process import cases
 
@@ -59,9 +57,9 @@ def _scan_part(ctx: Context, part: list[str], day: date) -> tuple[int, int]:
     # Pending or confirmed, and rejected ones whose condition has held ever since: a reviewer's
     # rejection stands until the condition lapses, so the next scan does not simply propose
     # the same entry again.
-    open_cases: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    open_cases: dict[str, dict[str, list[Proposal]]] = {}
     for p in [*uow.proposals.open_for(part), *uow.proposals.standing_rejections(part)]:
-        open_cases.setdefault(p["subject"], {}).setdefault(p["list"], []).append(p)
+        open_cases.setdefault(p.subject, {}).setdefault(p.list, []).append(p)
     new_notices = []
     proposed = ended = 0
     ids: list[SubjectId] = [ctx.registry.parse(i) for i in part]
@@ -90,40 +88,38 @@ def _scan_part(ctx: Context, part: list[str], day: date) -> tuple[int, int]:
                 proposed += 1
         for code in sorted(own.keys() - holding):
             for case in own[code]:
-                if case["status"] == ProposalStatus.CONFIRMED:
-                    uow.proposals.set(case["id"], status=ProposalStatus.ENDED, ended_on=day)
+                if case.status == ProposalStatus.CONFIRMED:
+                    uow.proposals.set(case.id, status=ProposalStatus.ENDED, ended_on=day)
                     new_notices.append((subject_id, "expiry", {"list": code, "ended_on": day}))
                     ended += 1
-                elif case["status"] == ProposalStatus.REJECTED:  # the condition lapsed: closed
-                    uow.proposals.set(case["id"], ended_on=day)
+                elif case.status == ProposalStatus.REJECTED:  # the condition lapsed: closed
+                    uow.proposals.set(case.id, ended_on=day)
     uow.outbox.enqueue(new_notices)
     ctx.audit("review.scan", subject=None, detail={"subjects": len(part), "as_of": day.isoformat()})
     return proposed, ended
 
 
-def queue(
-    ctx: Context, *, status: str | None = None, subject: str | None = None
-) -> list[dict[str, Any]]:
-    return [plain_row(r) for r in ctx.uow.proposals.find(status=status, subject=subject)]
+def queue(ctx: Context, *, status: str | None = None, subject: str | None = None) -> list[Proposal]:
+    return ctx.uow.proposals.find(status=status, subject=subject)
 
 
-def add_statement(ctx: Context, subject: str, proposal_id: int, statement: str) -> dict[str, Any]:
+def add_statement(ctx: Context, subject: str, proposal_id: int, statement: str) -> Proposal:
     if not statement.strip():
         raise Rejected("statement", "it is empty")
     free_text("statement", statement)
     proposal = ctx.uow.proposals.get(proposal_id)
-    if proposal is None or proposal["subject"] != subject:
+    if proposal is None or proposal.subject != subject:
         raise NotFound(f"proposal: no proposal {proposal_id} about {subject}")
-    if proposal["status"] != ProposalStatus.PENDING:
+    if proposal.status != ProposalStatus.PENDING:
         raise Conflict(f"proposal {proposal_id} was already decided")
     ctx.uow.proposals.set(proposal_id, statement=statement)
     ctx.audit("proposal.statement", subject=subject, detail={"proposal": proposal_id})
-    row = ctx.uow.proposals.get(proposal_id)
-    assert row is not None
-    return plain_row(row)
+    answered = ctx.uow.proposals.get(proposal_id)
+    assert answered is not None
+    return answered
 
 
-def decide(ctx: Context, proposal_id: int, confirm: bool, reason: str) -> dict[str, Any]:
+def decide(ctx: Context, proposal_id: int, confirm: bool, reason: str) -> Proposal:
     """Confirmed: the subject is on the list from today. Rejected: it stands until the entry
     condition lapses."""
     outcome = ProposalStatus.CONFIRMED if confirm else ProposalStatus.REJECTED

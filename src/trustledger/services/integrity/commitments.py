@@ -318,15 +318,12 @@ def listing(
 
 
 def of_subject(ctx: Context, subject: str, as_of: date | None = None) -> dict[str, Any]:
-    """For subject access: the commitments owed to a subject, its complaints, and for a public
-    body the commitments it owes (overdue ones count as its records)."""
+    """For subject access: the commitments owed to a subject, and for a public body the
+    commitments it owes (overdue ones count as its records). Its complaints are cases, read
+    with the others."""
     day = as_of or ctx.today
     out: dict[str, Any] = {
         "commitments_owed_to_me": listing(ctx, counterparty=subject, as_of=day),
-        "complaints": [
-            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
-            for row in ctx.uow.complaints.find(subject=subject)
-        ],
     }
     if subject.startswith("cn-uscc:11"):
         out["commitments_owed_by_me"] = [

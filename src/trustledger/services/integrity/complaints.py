@@ -8,9 +8,7 @@ be decided within `commitments.decide_within`; overdue complaints come first in 
 
 from __future__ import annotations
 
-from typing import Any
-
-from trustledger.domain.cases import COMPLAINT, ComplaintStatus
+from trustledger.domain.cases import COMPLAINT, Complaint, ComplaintStatus, Queued, by_deadline
 from trustledger.domain.intake import Rejected
 from trustledger.services.context import Context, NotFound
 from trustledger.services.due_process import cases
@@ -28,7 +26,7 @@ def file(
     source: str | None = None,
     reference: str | None = None,
     body: str | None = None,
-) -> dict[str, Any]:
+) -> Complaint:
     """File a complaint about a commitment owed to `subject` (by source and reference), or,
     for an unregistered bill, about a body (its reference is the complainant's own)."""
     book_rules = rules(ctx)
@@ -69,12 +67,10 @@ def file(
     return cases.filed(
         ctx,
         COMPLAINT,
+        ctx.uow.complaints,
         complaint_id,
-        subject,
-        due,
         about={"body": key, "grounds": grounds},
         notice={},
-        view={"body": key, "grounds": grounds, "supervisor": book_rules.supervisor},
     )
 
 
@@ -83,7 +79,7 @@ def queue(
     *,
     status: str | None = None,
     source: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Queued[Complaint]]:
     """Complaints, overdue ones first (escalated), then by due date; for a `source`, only those
     its kind supervises."""
     supervisor = None
@@ -91,12 +87,11 @@ def queue(
         found = ctx.uow.sources.get(source)
         supervisor = found.kind if found else "(none)"
     rows = ctx.uow.complaints.find(status=status, supervisor=supervisor)
-    return cases.by_deadline(COMPLAINT, rows, ctx.today)
+    return by_deadline(rows, ctx.today)
 
 
-def decide(ctx: Context, complaint_id: int, outcome: str, reason: str) -> dict[str, Any]:
-    """Upheld or rejected, with the reason, audited and sent to the complainant."""
-
-    row = cases.decide(ctx, COMPLAINT, ctx.uow.complaints, complaint_id, outcome, reason)
-    row["overdue"] = False
-    return row
+def decide(ctx: Context, complaint_id: int, outcome: str, reason: str) -> Queued[Complaint]:
+    """Upheld or rejected, with the reason, audited and sent to the complainant; answered as
+    the queue now shows it (decided: not overdue)."""
+    decided = cases.decide(ctx, COMPLAINT, ctx.uow.complaints, complaint_id, outcome, reason)
+    return Queued(decided, overdue=False)
